@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/** A bad setting: `message` is the one line a service prints before it stops. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly got: string | undefined,
+  ) {
+    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * One environment variable: a zod schema over the raw string (or undefined when
+ * unset) and the human phrase printed when it fails.
+ */
+export interface Setting<T> {
+  schema: z.ZodType<T, string | undefined>;
+  expected: string;
+}
+
+export function setting<T>(expected: string, schema: z.ZodType<T, string | undefined>): Setting<T> {
+  return { schema, expected };
+}
+
+/** Parses each variable of `settings` from `env`; the first bad one throws a ConfigError. */
+export function parseEnv<S extends Record<string, Setting<unknown>>>(
+  settings: S,
+  env: Env,
+): { [K in keyof S]: S[K] extends Setting<infer T> ? T : never } {
+  const out: Record<string, unknown> = {};
+  for (const [name, { schema, expected }] of Object.entries(settings)) {
+    const raw = env[name];
+    const value = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+    const result = schema.safeParse(value);
+    if (!result.success) throw new ConfigError(name, expected, raw);
+    out[name] = result.data;
+  }
+  return out as { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+}
+
+// ---- building blocks: one place owns the parsing of each kind of value ----
+
+const optionalString = z.string().optional();
+
+export const str = (fallback: string) => setting("a non-empty string", optionalString.transform((v) => v ?? fallback));
+
+export const optionalStr = () => setting("a string", optionalString);
+
+export const int = (fallback: number, min: number, max: number) =>
+  setting(
+    `an integer from ${min} to ${max}`,
+    optionalString
+      .refine((v) => v === undefined || /^-?\d+$/.test(v))
+      .transform((v) => (v === undefined ? fallback : Number(v)))
+      .pipe(z.number().int().min(min).max(max)),
+  );
+
+export const port = (fallback: number) => int(fallback, 1, 65535);
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off"]);
+
+export const bool = (fallback: boolean) =>
+  setting(
+    "true or false",
+    optionalString
+      .refine((v) => v === undefined || TRUE.has(v.toLowerCase()) || FALSE.has(v.toLowerCase()))
+      .transform((v) => (v === undefined ? fallback : TRUE.has(v.toLowerCase()))),
+  );
+
+export const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
+  setting(
+    `one of ${values.join(", ")}`,
+    optionalString.transform((v) => v ?? fallback).pipe(z.enum(values)),
+  );
+
+export const optionalOneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+  setting(`one of ${values.join(", ")}`, z.enum(values).optional());
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration such as `500ms`, `30s`, `5m`, `1h` (a bare number is milliseconds), normalized to ms. */
+export const duration = (fallback: string) =>
+  setting(
+    "a duration such as 500ms, 30s, 5m or 1h",
+    optionalString
+      .transform((v) => v ?? fallback)
+      .refine((v) => /^\d+(ms|s|m|h)?$/.test(v))
+      .transform((v) => {
+        const [, n, unit] = /^(\d+)(ms|s|m|h)?$/.exec(v) as RegExpExecArray;
+        return Number(n) * UNIT_MS[unit ?? "ms"]!;
+      }),
+  );
+
+const HOST_PORT = /^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+export const hostPortList = (fallback: string) =>
+  setting(
+    "a comma-separated list of host:port",
+    optionalString
+      .transform((v) => (v ?? fallback).split(",").map((s) => s.trim()).filter(Boolean))
+      .refine((list) => list.length > 0 && list.every((hp) => HOST_PORT.test(hp))),
+  );
+
+export const url = (fallback: string | undefined, protocols: readonly string[]) =>
+  setting(
+    `a URL (${protocols.join(" or ")})`,
+    optionalString
+      .transform((v) => v ?? fallback)
+      .refine((v) => {
+        if (v === undefined) return true;
+        try {
+          return protocols.includes(new URL(v).protocol.replace(/:$/, ""));
+        } catch {
+          return false;
+        }
+      }),
+  );
+
+/** A path to a readable file, read at start so a typo stops the service at once. */
+export const fileContents = () =>
+  setting(
+    "the path of a readable file",
+    optionalString.transform((path, ctx) => {
+      if (path === undefined) return undefined;
+      try {
+        return readFileSync(path);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "unreadable" });
+        return z.NEVER;
+      }
+    }),
+  );
+
+export const logLevel = () => oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info");

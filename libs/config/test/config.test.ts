@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  ConfigError,
+  duration,
+  elasticsearchSettings,
+  identitySettings,
+  kafkaSettings,
+  parseEnv,
+  redisSettings,
+  runtimeSettings,
+  type Env,
+} from "../src/index.js";
+
+// Every bad value must stop a service with one line naming the variable.
+const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }> = [
+  { env: { KAFKA_BROKERS: "localhost" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_BROKERS: expected a comma-separated list of host:port, got "localhost"' },
+  { env: { KAFKA_BROKERS: "a:1,b" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_BROKERS: expected a comma-separated list of host:port, got "a:1,b"' },
+  { env: { KAFKA_SSL: "maybe" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_SSL: expected true or false, got "maybe"' },
+  { env: { KAFKA_SASL_MECHANISM: "gssapi" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_SASL_MECHANISM: expected one of plain, scram-sha-256, scram-sha-512, got "gssapi"' },
+  { env: { KAFKA_SASL_MECHANISM: "plain" }, build: (e) => kafkaSettings(e, "t"), line: "KAFKA_SASL_USERNAME: expected a user name when KAFKA_SASL_MECHANISM is set, got nothing" },
+  { env: { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" }, build: (e) => kafkaSettings(e, "t"), line: "KAFKA_SASL_PASSWORD: expected a password when KAFKA_SASL_MECHANISM is set, got nothing" },
+  { env: { KAFKA_SSL_CA_FILE: "/nonexistent/ca.pem" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_SSL_CA_FILE: expected the path of a readable file, got "/nonexistent/ca.pem"' },
+  { env: { ELASTICSEARCH_URL: "localhost:9200" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "localhost:9200"' },
+  { env: { ELASTICSEARCH_URL: "ftp://x" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "ftp://x"' },
+  { env: { ELASTICSEARCH_USERNAME: "elastic" }, build: elasticsearchSettings, line: "ELASTICSEARCH_PASSWORD: expected a password when ELASTICSEARCH_USERNAME is set, got nothing" },
+  { env: { REDIS_URL: "http://localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://localhost:6379"' },
+  { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 1 to 65535, got "70000"' },
+  { env: { HEALTH_PORT: "12ab" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 1 to 65535, got "12ab"' },
+  { env: { LOG_LEVEL: "loud" }, build: (e) => runtimeSettings(e, 9481), line: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
+  { env: { HEARTBEAT_INTERVAL: "30 seconds" }, build: (e) => parseEnv({ HEARTBEAT_INTERVAL: duration("30s") }, e), line: 'HEARTBEAT_INTERVAL: expected a duration such as 500ms, 30s, 5m or 1h, got "30 seconds"' },
+];
+
+describe("config: bad values", () => {
+  for (const { env, build, line } of badValues) {
+    it(line.split(":")[0] + " " + JSON.stringify(env), () => {
+      assert.throws(
+        () => build(env),
+        (err: unknown) => err instanceof ConfigError && err.message === line && !err.message.includes("\n"),
+      );
+    });
+  }
+});
+
+describe("config: defaults and normalization", () => {
+  it("uses design.md's defaults when nothing is set", () => {
+    const kafka = kafkaSettings({}, "decoder");
+    assert.deepEqual(kafka.brokers, ["localhost:9092"]);
+    assert.equal(kafka.clientId, "dockwatch-decoder");
+    assert.equal(kafka.ssl, false);
+    assert.equal(kafka.topics.raw, "docker.events.raw");
+    assert.equal(kafka.topics.schemas, "dockwatch.schemas");
+    assert.equal(elasticsearchSettings({}).url, "http://localhost:9200");
+    assert.equal(redisSettings({}).url, "redis://localhost:6379");
+    assert.equal(runtimeSettings({}, 9483).healthPort, 9483);
+    assert.equal(identitySettings({}).location, "Wazuh-Docker");
+  });
+
+  it("passes security settings through", () => {
+    const kafka = kafkaSettings(
+      { KAFKA_BROKERS: "k1:9093, k2:9093", KAFKA_SSL: "true", KAFKA_SASL_MECHANISM: "scram-sha-512", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" },
+      "t",
+    );
+    assert.deepEqual(kafka.brokers, ["k1:9093", "k2:9093"]);
+    assert.deepEqual(kafka.sasl, { mechanism: "scram-sha-512", username: "u", password: "p" });
+    assert.notEqual(kafka.ssl, false);
+    assert.equal(elasticsearchSettings({ ELASTICSEARCH_API_KEY: "abc" }).apiKey, "abc");
+    const redis = redisSettings({ REDIS_URL: "rediss://r:6380", REDIS_PASSWORD: "pw" });
+    assert.equal(redis.password, "pw");
+    assert.deepEqual(redis.tls, { ca: undefined, rejectUnauthorized: true });
+  });
+
+  it("normalizes durations to milliseconds", () => {
+    const parse = (v: string) => parseEnv({ D: duration("30s") }, { D: v }).D;
+    assert.equal(parseEnv({ D: duration("30s") }, {}).D, 30_000);
+    assert.equal(parse("250ms"), 250);
+    assert.equal(parse("5m"), 300_000);
+    assert.equal(parse("2h"), 7_200_000);
+    assert.equal(parse("1500"), 1500);
+  });
+});

@@ -1,0 +1,167 @@
+// TypeScript shapes of the Avro records in schemas/. Dependency-free so every
+// package can share them; avsc reads Avro longs as BigInt (see @dockwatch/codec).
+
+export type EventKind = "engine" | "status" | "gap" | "synthesized";
+
+export interface Agent {
+  id: string;
+  name: string;
+  ip: string;
+}
+
+export interface Engine {
+  id: string;
+  hostname: string;
+  version: string;
+  apiVersion: string;
+}
+
+export interface Actor {
+  ID: string;
+  Attributes: Record<string, string>;
+}
+
+/** The engine's event message as the /events API sends it. */
+export interface EngineEvent {
+  Type: string;
+  Action: string;
+  Actor: Actor;
+  scope: string | null;
+  time: bigint;
+  timeNano: bigint;
+  status: string | null;
+  id: string | null;
+  from: string | null;
+}
+
+export interface CollectorStatus {
+  state: "connected" | "lost" | "heartbeat";
+  message: string;
+}
+
+export interface Gap {
+  fromNano: bigint;
+  toNano: bigint;
+  dropped: bigint;
+  reason: string;
+}
+
+/** Value of docker.events.raw (schemas/DockerEvent.avsc). */
+export interface DockerEvent {
+  kind: EventKind;
+  agent: Agent;
+  engine: Engine;
+  receivedAtNano: bigint;
+  event: EngineEvent | null;
+  raw: string | null;
+  status: CollectorStatus | null;
+  gap: Gap | null;
+}
+
+/** data.docker of the seed's alerts: the Wazuh view, times as exact decimal strings. */
+export interface WazuhDocker {
+  status: string | null;
+  id: string | null;
+  from: string | null;
+  Type: string;
+  Action: string;
+  Actor: Actor;
+  scope: string | null;
+  time: string;
+  timeNano: string;
+}
+
+export interface ContainerFields {
+  id: string;
+  name: string | null;
+  imageName: string | null;
+  labels: Record<string, string>;
+}
+
+/** Value of docker.events.decoded (schemas/DecodedEvent.avsc). */
+export interface DecodedEvent {
+  kind: EventKind;
+  agent: Agent;
+  engine: Engine;
+  docker: WazuhDocker;
+  fullLog: string;
+  timestamp: string;
+  event: { action: string; type: string[]; category: string[] };
+  container: ContainerFields | null;
+  message: string | null;
+  receivedAtNano: bigint;
+}
+
+export interface AlertRule {
+  level: number;
+  description: string;
+  id: string;
+  mail: boolean;
+  groups: string[];
+  pci_dss: string[];
+  gdpr: string[];
+  hipaa: string[];
+  nist_800_53: string[];
+  mitre: string[];
+}
+
+/** Value of the alerts topic (schemas/Alert.avsc): the seed's alert document. */
+export interface Alert {
+  timestamp: string;
+  rule: AlertRule;
+  agent: Agent;
+  manager: { name: string };
+  id: string;
+  cluster: { name: string; node: string };
+  full_log: string | null;
+  decoder: { name: string };
+  data: { integration: string; docker: WazuhDocker };
+  location: string;
+  dockwatch: { version: string; ruleset: string };
+}
+
+/** Default topic names (design.md); every one is overridable by env. */
+export const TOPICS = {
+  raw: "docker.events.raw",
+  decoded: "docker.events.decoded",
+  alerts: "alerts",
+  dlq: "dockwatch.dlq",
+  schemas: "dockwatch.schemas",
+} as const;
+
+/** Fixed consumer group names (design.md). */
+export const GROUPS = {
+  decoder: "dockwatch-decoder",
+  rules: "dockwatch-rules",
+  sink: "dockwatch-sink",
+} as const;
+
+/** Default health ports, so all four services run on one host. */
+export const HEALTH_PORTS = {
+  collector: 9481,
+  decoder: 9482,
+  rules: 9483,
+  sink: 9484,
+} as const;
+
+/**
+ * The alert as a JSON document (Elasticsearch, ALERTS_FORMAT=json): the seed's
+ * keys, with compliance lists only when the rule has them.
+ */
+export function alertDocument(alert: Alert): Record<string, unknown> {
+  const { pci_dss, gdpr, hipaa, nist_800_53, mitre, ...rule } = alert.rule;
+  const compliance = Object.fromEntries(
+    Object.entries({ pci_dss, gdpr, hipaa, nist_800_53, mitre }).filter(([, list]) => list.length > 0),
+  );
+  const { full_log, ...rest } = alert;
+  return {
+    ...rest,
+    rule: { ...rule, ...compliance },
+    ...(full_log !== null ? { full_log } : {}),
+    data: { integration: alert.data.integration, docker: dropNulls(alert.data.docker) },
+  };
+}
+
+function dropNulls<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as Partial<T>;
+}

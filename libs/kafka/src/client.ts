@@ -1,0 +1,66 @@
+import type { KafkaSettings } from "@dockwatch/config";
+import type { Logger } from "@dockwatch/runtime";
+import { Kafka, Partitioners, logLevel, type Admin, type Producer, type SASLOptions } from "kafkajs";
+
+/** kafkajs client from the validated settings; its logs go through our logger. */
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const log = logger.child({ component: "kafkajs" });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl === false ? false : { ...settings.ssl },
+    ...(settings.sasl ? { sasl: settings.sasl as SASLOptions } : {}),
+    connectionTimeout: 5_000,
+    logLevel: logLevel.INFO,
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }) => {
+        const { message, ...extra } = entry;
+        const fields = { namespace, ...extra };
+        // kafkajs INFO is chatty (joins, rebalances): keep it at debug.
+        if (level === logLevel.ERROR) log.error(fields, message);
+        else if (level === logLevel.WARN) log.warn(fields, message);
+        else log.debug(fields, message);
+      },
+  });
+}
+
+/**
+ * The one producer every service uses: idempotent, acks=all (kafkajs requires
+ * -1 for idempotence), one request in flight so retries keep per-key order.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions?: number;
+  compacted?: boolean;
+}
+
+/** Creates the topics that do not exist yet (idempotent); existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.numPartitions ?? 6,
+        replicationFactor: -1,
+        configEntries: s.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+      })),
+    });
+  } catch (err) {
+    // Another instance created it between listTopics and createTopics.
+    if ((err as { type?: string }).type !== "TOPIC_ALREADY_EXISTS") throw err;
+  }
+}

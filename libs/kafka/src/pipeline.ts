@@ -1,0 +1,60 @@
+import { createCodec, type Codec } from "@dockwatch/codec";
+import type { KafkaSettings } from "@dockwatch/config";
+import type { Component, Logger } from "@dockwatch/runtime";
+import type { Kafka, Producer } from "kafkajs";
+import { createKafka, createProducer, ensureTopics, type TopicSpec } from "./client.js";
+import { KafkaSchemaStore } from "./schema-store.js";
+import { producerComponent } from "./stage.js";
+
+export interface PipelineClients {
+  kafka: Kafka;
+  producer: Producer;
+  codec: Codec;
+  schemaStore: KafkaSchemaStore;
+  /** Start these first, in order: topics and producer, the schema store, then the writer schemas. */
+  components: Component[];
+}
+
+export interface PipelineClientOptions {
+  settings: KafkaSettings;
+  logger: Logger;
+  /** Avro records this service writes: registered in the schema topic before first use. */
+  writes: string[];
+  /** Topics to create when missing (a fresh cluster, a test's own topics). */
+  topics: TopicSpec[];
+}
+
+/** The Kafka side every service shares: client, idempotent producer, schema topic, codec. */
+export function createPipelineClients({ settings, logger, writes, topics }: PipelineClientOptions): PipelineClients {
+  const kafka = createKafka(settings, logger);
+  const producer = createProducer(kafka);
+  const schemaStore = new KafkaSchemaStore({ kafka, producer, topic: settings.topics.schemas, logger });
+  const codec = createCodec({ store: schemaStore });
+  const topicsComponent: Component = {
+    name: "topics",
+    async start() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, [{ topic: settings.topics.schemas, numPartitions: 1, compacted: true }, { topic: settings.topics.dlq }, ...topics]);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async stop() {},
+  };
+  const registration: Component = {
+    name: "schema registration",
+    async start() {
+      for (const name of writes) await codec.register(name);
+    },
+    async stop() {},
+  };
+  return {
+    kafka,
+    producer,
+    codec,
+    schemaStore,
+    components: [topicsComponent, producerComponent(producer), schemaStore, registration],
+  };
+}

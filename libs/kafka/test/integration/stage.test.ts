@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createCodec, loadSchemas, parseSchema } from "@dockwatch/codec";
+import { kafkaSettings } from "@dockwatch/config";
+import { createLogger } from "@dockwatch/runtime";
+import { startTelemetry } from "@dockwatch/telemetry";
+import { infra, unique, waitFor } from "@dockwatch/test-helpers";
+import type { KafkaMessage } from "kafkajs";
+import { DLQ_HEADERS, KafkaSchemaStore, createKafka, createPipelineClients, createProducer, createStage, ensureTopics } from "../../src/index.js";
+
+// The stage runner against the real local Kafka: good records flow, bad ones
+// are dead-lettered with their reason, the partition never stalls, offsets are
+// committed after the produce, and a writer schema known only to the schema
+// topic is resolved by a reader that has never seen it.
+
+const logger = createLogger("stage-test", process.env.LOG_LEVEL ?? "warn");
+
+interface Raw {
+  kind: string;
+  agent: { id: string; name: string; ip: string };
+  event: { Action: string } | null;
+  receivedAtNano: bigint;
+}
+
+function rawEvent(action: string, receivedAtNano: bigint) {
+  return {
+    kind: "engine",
+    agent: { id: "001", name: "a", ip: "127.0.0.1" },
+    engine: { id: "E", hostname: "h", version: "20.10", apiVersion: "1.41" },
+    receivedAtNano,
+    event: {
+      Type: "container",
+      Action: action,
+      Actor: { ID: "c1", Attributes: { name: "x" } },
+      scope: "local",
+      time: 1538752533n,
+      timeNano: 1538752533877226210n,
+      status: null,
+      id: null,
+      from: null,
+    },
+    raw: null,
+    status: null,
+    gap: null,
+  };
+}
+
+async function readAll(kafka: ReturnType<typeof createKafka>, topic: string, count: number): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: unique("reader") });
+  const seen: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
+  try {
+    await waitFor(`${count} records in ${topic}`, async () => seen.length >= count, 60_000);
+    await new Promise((r) => setTimeout(r, 500)); // and no more than that
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+describe("stage runner on the real Kafka", () => {
+  const run = unique("stage");
+  const settings = kafkaSettings(
+    {
+      KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+      TOPIC_SCHEMAS: `${run}.schemas`,
+      TOPIC_DLQ: `${run}.dlq`,
+    },
+    "stage-test",
+  );
+  const input = `${run}.in`;
+  const output = `${run}.out`;
+  const groupId = `${run}-group`;
+  const clients = createPipelineClients({ settings, logger, writes: ["DockerEvent"], topics: [{ topic: input, numPartitions: 1 }, { topic: output, numPartitions: 1 }] });
+
+  const telemetry = startTelemetry("stage-test", {});
+
+  before(async () => {
+    for (const c of clients.components) await c.start();
+  });
+  after(async () => {
+    for (const c of [...clients.components].reverse()) await c.stop();
+    await telemetry.shutdown();
+  });
+
+  it("transforms good records, dead-letters bad ones with reasons, and commits past all of them", async () => {
+    // A writer with a newer schema, published only to the schema topic.
+    const newerJson = loadSchemas().get("DockerEvent")!.schema({ exportAttrs: true }) as unknown as { fields: object[] };
+    newerJson.fields.push({ name: "collectorVersion", type: ["null", "string"], default: null });
+    const writerStore = new KafkaSchemaStore({ kafka: clients.kafka, producer: clients.producer, topic: settings.topics.schemas, logger });
+    const newerWriter = createCodec({ store: writerStore, types: new Map([["DockerEvent", parseSchema(newerJson)]]) });
+    await newerWriter.register("DockerEvent");
+
+    const messages = [
+      { key: "c1", value: clients.codec.encode("DockerEvent", rawEvent("start", 1n)) },
+      { key: "c1", value: Buffer.from("this is not avro") },
+      { key: "c1", value: clients.codec.encode("DockerEvent", rawEvent("explode", 2n)) },
+      { key: "c1", value: newerWriter.encode("DockerEvent", { ...rawEvent("stop", 3n), collectorVersion: "9.9.9" }) },
+      { key: "c1", value: Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 0xee), Buffer.from([0])]) },
+    ];
+    const producer = createProducer(clients.kafka);
+    await producer.connect();
+    await producer.send({ topic: input, acks: -1, messages });
+    await producer.disconnect();
+
+    const stage = createStage<Raw, Raw>({
+      kafka: clients.kafka,
+      producer: clients.producer,
+      groupId,
+      inputTopic: input,
+      logger,
+      logic: {
+        stage: "test",
+        outputTopic: output,
+        dlqTopic: settings.topics.dlq,
+        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
+        transform: (raw, record) => {
+          if (raw.event?.Action === "explode") throw new Error("transform refused this event");
+          return [{ key: record.key, value: raw }];
+        },
+        encode: (v) => clients.codec.encode("DockerEvent", v),
+      },
+    });
+    await stage.start();
+    try {
+      const out = await readAll(clients.kafka, output, 2);
+      assert.equal(out.length, 2);
+      const decoded = await Promise.all(out.map((m) => clients.codec.decode<Raw>("DockerEvent", m.value!)));
+      assert.deepEqual(decoded.map((d) => d.event?.Action), ["start", "stop"], "good records in order, including the newer writer's");
+      assert.match(String(out[0]!.headers?.traceparent), /^00-/, "trace context carried to the output");
+
+      const dlq = await readAll(clients.kafka, settings.topics.dlq, 3);
+      const reasons = dlq.map((m) => [String(m.headers?.[DLQ_HEADERS.reason]), String(m.headers?.[DLQ_HEADERS.offset])]);
+      assert.deepEqual(reasons, [["not-avro", "1"], ["transform-failed", "2"], ["unknown-schema", "4"]]);
+      for (const m of dlq) {
+        assert.equal(String(m.headers?.[DLQ_HEADERS.stage]), "test");
+        assert.equal(String(m.headers?.[DLQ_HEADERS.topic]), input);
+        assert.equal(String(m.headers?.[DLQ_HEADERS.partition]), "0");
+      }
+      assert.equal(dlq[0]!.value!.toString(), "this is not avro", "the original bytes");
+
+      const admin = clients.kafka.admin();
+      await admin.connect();
+      const committed = await waitFor("the committed offset", async () => {
+        const [t] = await admin.fetchOffsets({ groupId, topics: [input] });
+        return t?.partitions[0]?.offset === "5" ? "5" : undefined;
+      });
+      await admin.disconnect();
+      assert.equal(committed, "5", "offsets committed past every record, bad ones included");
+    } finally {
+      await stage.stop();
+    }
+  });
+
+  it("ensureTopics is idempotent", async () => {
+    const admin = clients.kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic: input }, { topic: input }]);
+    await ensureTopics(admin, [{ topic: input }]);
+    const meta = await admin.fetchTopicMetadata({ topics: [input] });
+    await admin.disconnect();
+    assert.equal(meta.topics[0]!.partitions.length, 1, "an existing topic is left as it is");
+  });
+});

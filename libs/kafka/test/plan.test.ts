@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { startTelemetry } from "@dockwatch/telemetry";
+import { DLQ_HEADERS, RetryableError, deadLetter, processRecord, toTopicMessages, type SourceRecord, type StageLogic } from "../src/index.js";
+
+
+interface Num {
+  n: number;
+}
+
+function logic(transform: StageLogic<Num, Num>["transform"], maxMessageBytes?: number): StageLogic<Num, Num> {
+  return {
+    stage: "test",
+    outputTopic: "out",
+    dlqTopic: "dlq",
+    decode: async (value) => {
+      const text = value.toString();
+      if (!/^\d+$/.test(text)) {
+        const { CodecError } = await import("@dockwatch/codec");
+        throw new CodecError("malformed", `not a number: ${text}`);
+      }
+      return { n: Number(text) };
+    },
+    transform,
+    encode: (v) => Buffer.from(String(v.n)),
+    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
+  };
+}
+
+const record = (value: string | null, offset = "7"): SourceRecord => ({
+  topic: "in",
+  partition: 2,
+  offset,
+  key: Buffer.from("actor-1"),
+  value: value === null ? null : Buffer.from(value),
+  headers: { "x-original": Buffer.from("kept") },
+});
+
+describe("processRecord: transform or dead letter", () => {
+  const telemetry = startTelemetry("plan-test", {});
+  after(() => telemetry.shutdown());
+
+  it("emits the transform's outputs with the trace context in headers", async () => {
+    const outcome = await processRecord(logic(({ n }) => [{ key: "k", value: { n: n * 2 } }]), record("21"));
+    assert.equal(outcome.kind, "output");
+    if (outcome.kind !== "output") return;
+    assert.equal(outcome.records.length, 1);
+    assert.equal(outcome.records[0]!.topic, "out");
+    assert.equal(outcome.records[0]!.value.toString(), "42");
+    assert.match(String(outcome.records[0]!.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+
+  it("a transform may emit nothing (a level-0 rule, a filtered event)", async () => {
+    const outcome = await processRecord(logic(() => []), record("1"));
+    assert.deepEqual(outcome, { kind: "output", records: [] });
+  });
+
+  it("dead-letters a record whose transform throws, with stage, reason and source coordinates", async () => {
+    const outcome = await processRecord(logic(() => { throw new Error("no rule for you"); }), record("5", "99"));
+    assert.equal(outcome.kind, "dead");
+    if (outcome.kind !== "dead") return;
+    const h = outcome.record.headers;
+    assert.equal(outcome.record.topic, "dlq");
+    assert.equal(outcome.record.value.toString(), "5", "original bytes");
+    assert.equal(String(outcome.record.key), "actor-1", "original key");
+    assert.equal(h[DLQ_HEADERS.stage], "test");
+    assert.equal(h[DLQ_HEADERS.reason], "transform-failed");
+    assert.equal(h[DLQ_HEADERS.error], "no rule for you");
+    assert.equal(h[DLQ_HEADERS.topic], "in");
+    assert.equal(h[DLQ_HEADERS.partition], "2");
+    assert.equal(h[DLQ_HEADERS.offset], "99");
+    assert.equal(String(h["x-original"]), "kept");
+  });
+
+  it("dead-letters undecodable bytes with the codec's reason", async () => {
+    const outcome = await processRecord(logic(() => []), record("not avro"));
+    assert.equal(outcome.kind, "dead");
+    assert.equal(outcome.kind === "dead" && outcome.reason, "malformed");
+  });
+
+  it("dead-letters an empty value and an oversized one without decoding", async () => {
+    const empty = await processRecord(logic(() => []), record(null));
+    assert.equal(empty.kind === "dead" && empty.reason, "empty");
+    const big = await processRecord(logic(() => [], 3), record("12345"));
+    assert.equal(big.kind === "dead" && big.reason, "too-large");
+  });
+
+  it("lets infrastructure failures escape so the batch is retried, not dead-lettered", async () => {
+    await assert.rejects(
+      processRecord(logic(() => { throw new RetryableError("redis down"); }), record("1")),
+      RetryableError,
+    );
+  });
+
+  it("dead-letters an output that does not encode", async () => {
+    const l = { ...logic(() => [{ key: null, value: { n: 1 } }]), encode: () => { throw new Error("bad value"); } };
+    const outcome = await processRecord(l, record("1"));
+    assert.equal(outcome.kind === "dead" && outcome.reason, "encode-failed");
+  });
+});
+
+describe("toTopicMessages", () => {
+  it("groups outputs and dead letters by topic, keeping their order", () => {
+    const dl = deadLetter(record("x"), "dlq", "s", "r", "e", new Date(0));
+    const grouped = toTopicMessages([
+      { topic: "out", key: "a", value: Buffer.from("1"), headers: {} },
+      dl,
+      { topic: "out", key: "b", value: Buffer.from("2"), headers: {} },
+    ]);
+    assert.deepEqual(grouped.map((g) => [g.topic, g.messages.map((m) => String(m.value))]), [
+      ["out", ["1", "2"]],
+      ["dlq", ["x"]],
+    ]);
+  });
+});
+

@@ -1,0 +1,52 @@
+import { createServer, type Server } from "node:http";
+import type { Metrics } from "./metrics.js";
+
+export interface HealthServer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly port: number;
+}
+
+/**
+ * /healthz: the process is alive. /readyz: every component started and reports
+ * ready. /metrics: Prometheus text.
+ */
+export function createHealthServer(port: number, isReady: () => boolean, metrics: Metrics): HealthServer {
+  let server: Server | undefined;
+  let boundPort = port;
+  return {
+    get port() {
+      return boundPort;
+    },
+    async start() {
+      server = createServer((req, res) => {
+        const path = (req.url ?? "/").split("?")[0];
+        if (path === "/healthz") {
+          res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+        } else if (path === "/readyz") {
+          const ready = isReady();
+          res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not ready\n");
+        } else if (path === "/metrics") {
+          res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once("error", (err: NodeJS.ErrnoException) =>
+          reject(err.code === "EADDRINUSE" ? new Error(`HEALTH_PORT ${port} is already in use; set HEALTH_PORT to a free port`) : err),
+        );
+        server!.listen(port, () => {
+          const address = server!.address();
+          if (address && typeof address === "object") boundPort = address.port;
+          resolve();
+        });
+      });
+    },
+    async stop() {
+      if (!server) return;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+    },
+  };
+}

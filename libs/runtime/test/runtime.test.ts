@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Metrics, backoffDelay, createLogger, startService, type Component } from "../src/index.js";
+
+describe("backoffDelay", () => {
+  it("doubles from the initial delay and caps at the maximum, with jitter in the upper half", () => {
+    const opts = { initialMs: 100, maxMs: 1000 };
+    assert.equal(backoffDelay(0, { ...opts, random: () => 0 }), 50);
+    assert.equal(backoffDelay(0, { ...opts, random: () => 0.999999 }), 100);
+    assert.equal(backoffDelay(3, { ...opts, random: () => 0 }), 400);
+    assert.equal(backoffDelay(30, { ...opts, random: () => 0.999999 }), 1000);
+  });
+});
+
+describe("startService", () => {
+  it("starts components in order, serves health, and stops them in reverse", async () => {
+    const events: string[] = [];
+    const component = (name: string): Component => ({
+      name,
+      start: async () => void events.push(`start ${name}`),
+      stop: async () => void events.push(`stop ${name}`),
+    });
+    const metrics = new Metrics("test");
+    metrics.inc("records_total", "records seen", 3);
+    const service = await startService({
+      name: "test",
+      logger: createLogger("test", "silent"),
+      healthPort: 0,
+      components: [component("producer"), component("consumer")],
+      metrics,
+    });
+    const base = `http://localhost:${service.healthPort}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /test_records_total 3/);
+    await service.stop("test");
+    assert.deepEqual(events, ["start producer", "start consumer", "stop consumer", "stop producer"]);
+  });
+
+  it("is not ready while a component reports not ready", async () => {
+    const service = await startService({
+      name: "test",
+      logger: createLogger("test", "silent"),
+      healthPort: 0,
+      components: [{ name: "c", start: async () => {}, stop: async () => {}, ready: () => false }],
+    });
+    assert.equal((await fetch(`http://localhost:${service.healthPort}/readyz`)).status, 503);
+    await service.stop("test");
+  });
+});

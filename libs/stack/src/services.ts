@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const SERVICES = ["collector", "decoder", "rules", "sink"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export const DEFAULT_PORTS: Record<ServiceName, number> = { collector: 9481, decoder: 9482, rules: 9483, sink: 9484 };
+
+export interface ServiceProcess {
+  name: ServiceName;
+  child: ChildProcess;
+  healthPort: number;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** Polls /readyz until it answers 200, or throws after timeoutMs. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then waits for a clean exit (SIGKILL after timeoutMs). */
+  stop(timeoutMs?: number): Promise<number | NodeJS.Signals>;
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  healthPort?: number;
+  /** Receives every output line of the service (default: prefixed on this process's stdout). */
+  onLine?: (service: ServiceName, line: string) => void;
+}
+
+/** Starts `services/<name>/dist/main.js` in its own process (the real binary, as deployed). */
+export function spawnService(name: ServiceName, opts: SpawnOptions = {}): ServiceProcess {
+  const healthPort = opts.healthPort ?? DEFAULT_PORTS[name];
+  const child = spawn(process.execPath, [join(repoRoot, "services", name, "dist/main.js")], {
+    env: { ...process.env, ...opts.env, HEALTH_PORT: String(healthPort) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const onLine = opts.onLine ?? ((service, line) => process.stdout.write(`${service.padEnd(9)} | ${line}\n`));
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) if (line.trim()) onLine(name, line);
+    });
+  }
+  const exited = new Promise<number | NodeJS.Signals>((resolveExit) =>
+    child.once("exit", (code, signal) => resolveExit(code ?? signal ?? 0)),
+  );
+  let gone = false;
+  void exited.then(() => (gone = true));
+
+  return {
+    name,
+    child,
+    healthPort,
+    exited,
+    async waitReady(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (gone) throw new Error(`${name} exited before it was ready (exit ${String(await exited)})`);
+        try {
+          const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+          if (res.status === 200) return;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`${name} not ready on :${healthPort} within ${timeoutMs} ms`);
+    },
+    async stop(timeoutMs = 30_000) {
+      if (!gone) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

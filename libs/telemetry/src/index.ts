@@ -1,0 +1,93 @@
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { NodeSDK, tracing } from "@opentelemetry/sdk-node";
+
+export type { Context, Span };
+export { SpanKind, context };
+
+export interface Telemetry {
+  /** True when spans leave the process (an OTLP endpoint or exporter is configured). */
+  readonly exporting: boolean;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry SDK from the standard OTEL_* variables. With no
+ * endpoint or exporter configured nothing is exported, but spans still get ids
+ * so the W3C trace context flows through Kafka headers from service to service.
+ */
+export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
+  const exporting =
+    env.OTEL_SDK_DISABLED !== "true" &&
+    Boolean(
+      env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+        env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+        (env.OTEL_TRACES_EXPORTER && env.OTEL_TRACES_EXPORTER !== "none"),
+    );
+  if (!exporting) {
+    // The SDK would otherwise default to OTLP on localhost:4318 and log export failures.
+    env.OTEL_TRACES_EXPORTER ??= "none";
+    env.OTEL_METRICS_EXPORTER ??= "none";
+    env.OTEL_LOGS_EXPORTER ??= "none";
+  }
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
+    textMapPropagator: new W3CTraceContextPropagator(),
+    instrumentations: [],
+    // A no-op processor still installs a tracer provider, so spans get real ids.
+    ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()] }),
+  });
+  sdk.start();
+  return { exporting, shutdown: () => sdk.shutdown() };
+}
+
+export type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+const headerGetter = {
+  keys: (carrier: KafkaHeaders) => Object.keys(carrier),
+  get: (carrier: KafkaHeaders, key: string) => {
+    const value = carrier[key];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : first.toString();
+  },
+};
+
+/** The trace context a Kafka message carries (traceparent/tracestate headers), or the active one. */
+export function contextFromHeaders(headers: KafkaHeaders | undefined): Context {
+  return headers ? propagation.extract(context.active(), headers, headerGetter) : context.active();
+}
+
+/** Writes the W3C trace context of `ctx` into Kafka message headers. */
+export function traceHeaders(ctx: Context): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier;
+}
+
+const tracer = () => trace.getTracer("dockwatch");
+
+/** Runs `fn` in a span that is a child of `parent`; the span ends when fn settles. */
+export async function inSpan<T>(
+  name: string,
+  parent: Context,
+  kind: SpanKind,
+  fn: (span: Span, ctx: Context) => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(name, { kind }, parent);
+  const ctx = trace.setSpan(parent, span);
+  try {
+    return await context.with(ctx, () => fn(span, ctx));
+  } catch (err) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** Starts a span the caller ends itself (for work that spans callbacks). */
+export function startSpan(name: string, parent: Context, kind: SpanKind): { span: Span; ctx: Context } {
+  const span = tracer().startSpan(name, { kind }, parent);
+  return { span, ctx: trace.setSpan(parent, span) };
+}

@@ -1,0 +1,3 @@
+export * from "./decode.js";
+export * from "./python-json.js";
+export * from "./service.js";

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { DockerEvent, EngineEvent } from "@dockwatch/contracts";
+import { seedAlerts } from "@dockwatch/test-helpers";
+import { parse, isLosslessNumber } from "lossless-json";
+import { DecodeError, decodeEvent, pythonJsonDumps } from "../src/index.js";
+
+const agent = { id: "002", name: "agent001", ip: "192.168.122.19" };
+const engine = { id: "ENGINE", hostname: "host", version: "20.10.24", apiVersion: "1.41" };
+
+/** What the collector would publish for an engine line (its lossless parse, like the collector's). */
+function rawFromEngineLine(line: string): DockerEvent {
+  const j = parse(line) as Record<string, unknown> & { Actor: { ID: string; Attributes: Record<string, string> } };
+  const big = (v: unknown) => BigInt(isLosslessNumber(v) ? v.value : String(v));
+  const event: EngineEvent = {
+    Type: String(j.Type),
+    Action: String(j.Action),
+    Actor: j.Actor,
+    scope: (j.scope as string) ?? null,
+    time: big(j.time),
+    timeNano: big(j.timeNano),
+    status: (j.status as string) ?? null,
+    id: (j.id as string) ?? null,
+    from: (j.from as string) ?? null,
+  };
+  return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null };
+}
+
+describe("decodeEvent on the seed's four events", () => {
+  for (const seed of seedAlerts()) {
+    it(`docker ${seed.action} apache gives the seed's data.docker and full_log`, () => {
+      const decoded = decodeEvent(rawFromEngineLine(seed.engineEventText));
+      const expected = { ...seed.document.data.docker };
+      // The seed's timeNano went through a float ("...240.000000"); ours keeps the engine's digits.
+      const exactNano = /"timeNano": (\d+)/.exec(seed.engineEventText)![1]!;
+      expected.timeNano = exactNano;
+      assert.deepEqual({ ...decoded.docker, scope: undefined }, { ...expected, scope: undefined });
+      assert.equal(decoded.docker.timeNano, exactNano);
+      assert.equal(decoded.fullLog, seed.document.full_log, "full_log is the seed's, byte for byte");
+      assert.equal(decoded.container?.name, "apache");
+      assert.equal(decoded.container?.imageName, "httpd");
+      assert.equal(decoded.event.action, seed.action);
+    });
+  }
+});
+
+describe("decodeEvent on a newer engine (API >= 1.52, no status/id/from)", () => {
+  // Written by hand from the Engine API 1.52 EventMessage definition: the
+  // deprecated status, id and from fields are gone.
+  const line = '{"Type":"container","Action":"start","Actor":{"ID":"abc123","Attributes":{"image":"dockwatch/busybox:1.35.0","name":"web"}},"scope":"local","time":1764330000,"timeNano":1764330000123456789}';
+
+  it("fills status, id and from from Action, Actor.ID and the image", () => {
+    const d = decodeEvent(rawFromEngineLine(line)).docker;
+    assert.equal(d.status, "start");
+    assert.equal(d.id, "abc123");
+    assert.equal(d.from, "dockwatch/busybox:1.35.0");
+    assert.equal(d.timeNano, "1764330000123456789");
+    assert.equal(d.time, "1764330000");
+  });
+
+  it("keeps full_log as the engine sent it (no filled fields), digits verbatim", () => {
+    const full = decodeEvent(rawFromEngineLine(line)).fullLog;
+    assert.equal(
+      full,
+      '{"integration": "docker", "docker": {"Type": "container", "Action": "start", "Actor": {"ID": "abc123", "Attributes": {"image": "dockwatch/busybox:1.35.0", "name": "web"}}, "scope": "local", "time": 1764330000, "timeNano": 1764330000123456789}}',
+    );
+  });
+});
+
+describe("decodeEvent on collector records", () => {
+  it("turns a status record into a dockwatch event with its message", () => {
+    const d = decodeEvent({
+      kind: "status",
+      agent,
+      engine,
+      receivedAtNano: 1764330000000000000n,
+      event: null,
+      raw: null,
+      status: { state: "connected", message: "Connected to Docker service" },
+      gap: null,
+    });
+    assert.equal(d.docker.Type, "dockwatch");
+    assert.equal(d.docker.Action, "connected");
+    assert.equal(d.message, "Connected to Docker service");
+    assert.equal(d.timestamp, "2025-11-28T11:40:00.000Z");
+  });
+
+  it("rejects an engine record without its event", () => {
+    assert.throws(
+      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null }),
+      DecodeError,
+    );
+  });
+});
+
+describe("pythonJsonDumps", () => {
+  it("uses Python's separators and escapes non-ASCII like json.dumps", () => {
+    assert.equal(pythonJsonDumps(parse('{"a":[1,2],"b":"é","c":null,"d":true}')), '{"a": [1, 2], "b": "\\u00e9", "c": null, "d": true}');
+  });
+});

@@ -1,0 +1,65 @@
+import { createHash } from "node:crypto";
+import type { Alert, DecodedEvent } from "@dockwatch/contracts";
+import { interpolate, type Rule } from "./ruleset.js";
+
+export interface AlertContext {
+  manager: { name: string };
+  cluster: { name: string; node: string };
+  location: string;
+  version: string;
+  ruleset: string;
+  /** When the alert is produced (the seed's timestamp is processing time). */
+  now: Date;
+  /** Minutes east of UTC for the timestamp's offset (the host's zone by default). */
+  utcOffsetMinutes: number;
+}
+
+/**
+ * `<event epoch seconds>.<number>`: a pure function of the source event, so a
+ * redelivered event yields the same id (and the same Elasticsearch _id).
+ */
+export function alertId(event: DecodedEvent): string {
+  const d = event.docker;
+  const digest = createHash("sha256")
+    .update([event.engine.id, event.agent.id, d.timeNano, d.Actor.ID, d.Type, d.Action].join("\u0000"))
+    .digest();
+  // 40 bits: unique enough within one second of one fleet, short enough to read.
+  const number = digest.readUIntBE(0, 5);
+  return `${d.time}.${number}`;
+}
+
+/** ISO 8601 with milliseconds and a ±hhmm offset, as in the seed: 2018-10-05T17:15:33.892+0200. */
+export function formatTimestamp(now: Date, utcOffsetMinutes: number): string {
+  const local = new Date(now.getTime() + utcOffsetMinutes * 60_000);
+  const sign = utcOffsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(utcOffsetMinutes);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+  return local.toISOString().replace("Z", offset);
+}
+
+export function buildAlert(event: DecodedEvent, rule: Rule, ctx: AlertContext): Alert {
+  return {
+    timestamp: formatTimestamp(ctx.now, ctx.utcOffsetMinutes),
+    rule: {
+      level: rule.level,
+      description: interpolate(rule.description, event),
+      id: rule.id,
+      mail: rule.mail ?? false,
+      groups: [...rule.groups],
+      pci_dss: [],
+      gdpr: [],
+      hipaa: [],
+      nist_800_53: [],
+      mitre: [],
+    },
+    agent: event.agent,
+    manager: ctx.manager,
+    id: alertId(event),
+    cluster: ctx.cluster,
+    full_log: event.fullLog,
+    decoder: { name: "json" },
+    data: { integration: "docker", docker: event.docker },
+    location: ctx.location,
+    dockwatch: { version: ctx.version, ruleset: ctx.ruleset },
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./alert.js";
+export * from "./ruleset.js";
+export * from "./service.js";

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { DecodedEvent } from "@dockwatch/contracts";
+import { seedAlerts } from "@dockwatch/test-helpers";
+import { SKELETON_RULES, alertId, evaluate, formatTimestamp, type AlertContext } from "../src/index.js";
+
+const ctx: AlertContext = {
+  manager: { name: "localhost.localdomain" },
+  cluster: { name: "wazuh", node: "master" },
+  location: "Wazuh-Docker",
+  version: "0.1.0",
+  ruleset: "test",
+  now: new Date("2018-10-05T15:15:33.892Z"),
+  utcOffsetMinutes: 120,
+};
+
+/** The decoded event the seed's alert came from (its data.docker and full_log). */
+function decodedFromSeed(seed: ReturnType<typeof seedAlerts>[number]): DecodedEvent {
+  const docker = seed.document.data.docker as unknown as DecodedEvent["docker"];
+  const exactNano = /"timeNano": (\d+)/.exec(seed.engineEventText)![1]!;
+  return {
+    kind: "engine",
+    agent: seed.document.agent as DecodedEvent["agent"],
+    engine: { id: "E", hostname: "h", version: "20.10.24", apiVersion: "1.41" },
+    docker: { ...docker, scope: null, timeNano: exactNano },
+    fullLog: seed.document.full_log,
+    timestamp: "2018-10-05T15:15:33.877Z",
+    event: { action: seed.action, type: [], category: [] },
+    container: null,
+    message: null,
+    receivedAtNano: 0n,
+  };
+}
+
+describe("the seed's four alerts", () => {
+  for (const seed of seedAlerts()) {
+    it(`docker ${seed.action} apache -> rule ${seed.document.rule.id}`, () => {
+      const [alert, ...more] = evaluate(decodedFromSeed(seed), SKELETON_RULES, 3, ctx);
+      assert.equal(more.length, 0, "one alert per source event");
+      assert.ok(alert);
+      assert.deepEqual(alert.rule.id, seed.document.rule.id);
+      assert.deepEqual(
+        { level: alert.rule.level, description: alert.rule.description, id: alert.rule.id, mail: alert.rule.mail, groups: alert.rule.groups },
+        seed.document.rule,
+      );
+      assert.equal(alert.full_log, seed.document.full_log);
+      assert.equal(alert.location, seed.document.location);
+      assert.deepEqual(alert.decoder, seed.document.decoder);
+      assert.deepEqual(alert.manager, seed.document.manager);
+      assert.deepEqual(alert.cluster, seed.document.cluster);
+      assert.deepEqual(alert.agent, seed.document.agent);
+      assert.equal(alert.data.integration, "docker");
+      assert.match(alert.id, new RegExp(`^${String(seed.document.data.docker.time)}\\.\\d+$`));
+    });
+  }
+
+  it("the minimum level filters alerts out", () => {
+    assert.deepEqual(evaluate(decodedFromSeed(seedAlerts()[0]!), SKELETON_RULES, 4, ctx), []);
+  });
+
+  it("an event no child rule matches gives no alert (the level-0 parent emits nothing)", () => {
+    const event = decodedFromSeed(seedAlerts()[0]!);
+    event.docker = { ...event.docker, Action: "exec_start: sh" };
+    assert.deepEqual(evaluate(event, SKELETON_RULES, 0, ctx), []);
+  });
+});
+
+describe("alert ids and timestamps", () => {
+  it("the same event always gives the same id; another event another id", () => {
+    const [a, b] = seedAlerts().map(decodedFromSeed);
+    assert.equal(alertId(a!), alertId(structuredClone(a!)));
+    assert.notEqual(alertId(a!), alertId(b!));
+  });
+
+  it("formats the seed's timestamp shape with the zone offset", () => {
+    assert.equal(formatTimestamp(new Date("2018-10-05T15:15:33.892Z"), 120), "2018-10-05T17:15:33.892+0200");
+    assert.equal(formatTimestamp(new Date("2018-10-05T15:15:33.892Z"), -330), "2018-10-05T09:45:33.892-0530");
+    assert.equal(formatTimestamp(new Date("2018-10-05T15:15:33.892Z"), 0), "2018-10-05T15:15:33.892+0000");
+  });
+});

@@ -1,0 +1,45 @@
+import type { Alert } from "@dockwatch/contracts";
+import { alertDocument } from "@dockwatch/contracts";
+
+export const INDEX_PREFIX = "dockwatch-alerts-";
+export const ALIAS = "dockwatch-alerts";
+
+/**
+ * dockwatch-alerts-YYYY.MM.DD by the source event's UTC date (data.docker.time),
+ * not the processing date, so a redelivered alert lands in the same index.
+ */
+export function indexFor(alert: Alert, prefix = INDEX_PREFIX): string {
+  const seconds = Number(alert.data.docker.time);
+  const date = Number.isFinite(seconds) ? new Date(seconds * 1000) : new Date(alert.timestamp);
+  if (Number.isNaN(date.getTime())) throw new Error(`alert ${alert.id} has no usable time`);
+  const yyyy = date.getUTCFullYear();
+  const mm = String(date.getUTCMonth() + 1).padStart(2, "0");
+  const dd = String(date.getUTCDate()).padStart(2, "0");
+  return `${prefix}${yyyy}.${mm}.${dd}`;
+}
+
+/** `index` operations with _id = alert id: a redelivery overwrites, a replay updates. */
+export function buildBulkBody(alerts: Alert[], prefix = INDEX_PREFIX): object[] {
+  return alerts.flatMap((alert) => [{ index: { _index: indexFor(alert, prefix), _id: alert.id } }, alertDocument(alert)]);
+}
+
+export type ItemOutcome = { kind: "indexed" } | { kind: "retry"; status: number; error: string } | { kind: "reject"; status: number; error: string };
+
+interface BulkItem {
+  index?: { status: number; error?: { type?: string; reason?: string | null } };
+}
+
+/**
+ * Classifies each item of a _bulk response: 429 and 5xx are retried (only
+ * those items), any other failure (a mapping conflict, a 400) is permanent.
+ */
+export function classifyBulkItems(items: BulkItem[]): ItemOutcome[] {
+  return items.map((item) => {
+    const op = item.index;
+    if (!op) return { kind: "reject", status: 0, error: "bulk response item without an index result" };
+    if (op.status >= 200 && op.status < 300) return { kind: "indexed" };
+    const error = `${op.error?.type ?? "error"}: ${op.error?.reason ?? "unknown"}`;
+    if (op.status === 429 || op.status >= 500) return { kind: "retry", status: op.status, error };
+    return { kind: "reject", status: op.status, error };
+  });
+}

@@ -1,0 +1,4 @@
+export * from "./bulk.js";
+export * from "./elasticsearch.js";
+export * from "./service.js";
+export * from "./template.js";

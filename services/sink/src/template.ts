@@ -1,0 +1,67 @@
+import { ALIAS, INDEX_PREFIX } from "./bulk.js";
+
+const keyword = { type: "keyword", ignore_above: 1024 };
+
+/**
+ * The composable index template for daily alert indices. Strings default to
+ * keyword (exact filters and terms aggregations in Kibana); label and
+ * attribute keys, which users choose, go into one flattened field each so
+ * they cannot explode the mapping.
+ */
+export function alertIndexTemplate(replicas: number) {
+  return {
+    index_patterns: [`${INDEX_PREFIX}*`],
+    priority: 200,
+    template: {
+      settings: { number_of_shards: 1, number_of_replicas: replicas },
+      aliases: { [ALIAS]: {} },
+      mappings: {
+        dynamic_templates: [{ strings_as_keyword: { match_mapping_type: "string", mapping: keyword } }],
+        properties: {
+          timestamp: { type: "date", format: "strict_date_optional_time||yyyy-MM-dd'T'HH:mm:ss.SSSZ" },
+          id: keyword,
+          rule: {
+            properties: {
+              level: { type: "integer" },
+              id: keyword,
+              description: { type: "text", fields: { keyword } },
+              mail: { type: "boolean" },
+              groups: keyword,
+              pci_dss: keyword,
+              gdpr: keyword,
+              hipaa: keyword,
+              nist_800_53: keyword,
+              mitre: keyword,
+            },
+          },
+          agent: { properties: { id: keyword, name: keyword, ip: keyword } },
+          manager: { properties: { name: keyword } },
+          cluster: { properties: { name: keyword, node: keyword } },
+          full_log: { type: "text" },
+          decoder: { properties: { name: keyword } },
+          location: keyword,
+          data: {
+            properties: {
+              integration: keyword,
+              docker: {
+                properties: {
+                  status: keyword,
+                  id: keyword,
+                  from: keyword,
+                  Type: keyword,
+                  Action: keyword,
+                  scope: keyword,
+                  time: keyword,
+                  timeNano: keyword,
+                  Actor: { properties: { ID: keyword, Attributes: { type: "flattened" } } },
+                },
+              },
+            },
+          },
+          dockwatch: { properties: { version: keyword, ruleset: keyword } },
+        },
+      },
+    },
+    _meta: { description: "dockwatch alerts (installed by the sink at start)" },
+  };
+}

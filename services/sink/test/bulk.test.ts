@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Alert } from "@dockwatch/contracts";
+import { buildBulkBody, classifyBulkItems, indexFor } from "../src/index.js";
+
+function alert(time: string, id = `${time}.42`): Alert {
+  return {
+    timestamp: "2018-10-06T01:15:33.892+0200",
+    rule: { level: 3, description: "Container apache started", id: "87903", mail: false, groups: ["docker"], pci_dss: [], gdpr: [], hipaa: [], nist_800_53: [], mitre: [] },
+    agent: { id: "002", name: "agent001", ip: "192.168.122.19" },
+    manager: { name: "m" },
+    id,
+    cluster: { name: "wazuh", node: "master" },
+    full_log: "{}",
+    decoder: { name: "json" },
+    data: {
+      integration: "docker",
+      docker: { status: "start", id: "c", from: null, Type: "container", Action: "start", Actor: { ID: "c", Attributes: { name: "apache" } }, scope: null, time, timeNano: `${time}877226210` },
+    },
+    location: "Wazuh-Docker",
+    dockwatch: { version: "0.1.0", ruleset: "abc" },
+  };
+}
+
+describe("indexFor", () => {
+  it("uses the source event's UTC date, not the processing time's", () => {
+    // 2018-10-05T23:59:59Z: the timestamp above is already the 6th in +0200.
+    assert.equal(indexFor(alert("1538783999")), "dockwatch-alerts-2018.10.05");
+    assert.equal(indexFor(alert("1538784000")), "dockwatch-alerts-2018.10.06");
+  });
+});
+
+describe("buildBulkBody", () => {
+  it("writes index operations with _id = alert id and the seed's document keys", () => {
+    const [op, doc] = buildBulkBody([alert("1538752533")]) as [Record<string, { _index: string; _id: string }>, Record<string, unknown>];
+    assert.deepEqual(op, { index: { _index: "dockwatch-alerts-2018.10.05", _id: "1538752533.42" } });
+    for (const key of ["timestamp", "rule", "agent", "manager", "id", "cluster", "full_log", "decoder", "data", "location"]) {
+      assert.ok(key in doc, `document has ${key}`);
+    }
+    assert.equal("pci_dss" in (doc.rule as object), false, "empty compliance lists are left out");
+    assert.equal("from" in ((doc.data as { docker: object }).docker), false, "null fields are left out");
+  });
+});
+
+describe("classifyBulkItems", () => {
+  it("retries 429 and 5xx items only, rejects other failures, accepts 2xx", () => {
+    const outcomes = classifyBulkItems([
+      { index: { status: 201 } },
+      { index: { status: 200 } },
+      { index: { status: 429, error: { type: "es_rejected_execution_exception", reason: "queue full" } } },
+      { index: { status: 503, error: { type: "unavailable_shards_exception", reason: "primary not active" } } },
+      { index: { status: 400, error: { type: "mapper_parsing_exception", reason: "failed to parse field [rule.level]" } } },
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["indexed", "indexed", "retry", "retry", "reject"]);
+    assert.equal(outcomes[4]!.kind === "reject" && outcomes[4]!.error, "mapper_parsing_exception: failed to parse field [rule.level]");
+  });
+});
