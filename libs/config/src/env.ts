@@ -61,7 +61,8 @@ export const int = (fallback: number, min: number, max: number) =>
       .pipe(z.number().int().min(min).max(max)),
   );
 
-export const port = (fallback: number) => int(fallback, 1, 65535);
+/** A TCP port; 0 asks the OS for any free one (tests). */
+export const port = (fallback: number) => int(fallback, 0, 65535);
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off"]);

@@ -25,8 +25,8 @@ const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }>
   { env: { ELASTICSEARCH_URL: "ftp://x" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "ftp://x"' },
   { env: { ELASTICSEARCH_USERNAME: "elastic" }, build: elasticsearchSettings, line: "ELASTICSEARCH_PASSWORD: expected a password when ELASTICSEARCH_USERNAME is set, got nothing" },
   { env: { REDIS_URL: "http://localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://localhost:6379"' },
-  { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 1 to 65535, got "70000"' },
-  { env: { HEALTH_PORT: "12ab" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 1 to 65535, got "12ab"' },
+  { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "70000"' },
+  { env: { HEALTH_PORT: "12ab" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "12ab"' },
   { env: { LOG_LEVEL: "loud" }, build: (e) => runtimeSettings(e, 9481), line: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
   { env: { HEARTBEAT_INTERVAL: "30 seconds" }, build: (e) => parseEnv({ HEARTBEAT_INTERVAL: duration("30s") }, e), line: 'HEARTBEAT_INTERVAL: expected a duration such as 500ms, 30s, 5m or 1h, got "30 seconds"' },
 ];

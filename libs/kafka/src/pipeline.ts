@@ -34,7 +34,13 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
     name: "topics",
     async start() {
       const admin = kafka.admin();
-      await admin.connect();
+      try {
+        await admin.connect();
+      } catch (err) {
+        throw new Error(
+          `Kafka at ${settings.brokers.join(",")} is unreachable (${(err as Error).message}); start it (infra/local up) or set KAFKA_BROKERS`,
+        );
+      }
       try {
         await ensureTopics(admin, [{ topic: settings.topics.schemas, numPartitions: 1, compacted: true }, { topic: settings.topics.dlq }, ...topics]);
       } finally {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatLogLine } from "./format.js";
 
 export const SERVICES = ["collector", "decoder", "rules", "sink"] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -35,7 +36,7 @@ export function spawnService(name: ServiceName, opts: SpawnOptions = {}): Servic
     env: { ...process.env, ...opts.env, HEALTH_PORT: String(healthPort) },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const onLine = opts.onLine ?? ((service, line) => process.stdout.write(`${service.padEnd(9)} | ${line}\n`));
+  const onLine = opts.onLine ?? ((service, line) => process.stdout.write(`${formatLogLine(service, line)}\n`));
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";
     stream?.setEncoding("utf8");

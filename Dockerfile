@@ -1,0 +1,115 @@
+# One image recipe for the four dockwatch services; the build arg SERVICE picks
+# which one (collector | decoder | rules | sink):
+#
+#   docker build --build-arg SERVICE=decoder -t dockwatch/decoder:0.1.0 .
+#
+# docker-compose.yml builds all four this way. Stages:
+#   manifests  the root package.json + lockfile and every workspace package.json,
+#              so `npm ci` stays cached until a dependency changes
+#   build      full install (dev deps: typescript, turbo), then
+#              `turbo run build --filter=@dockwatch/$SERVICE...` (the service and
+#              the workspace libs it depends on); collects package.json + dist/
+#   prod-deps  `npm ci --omit=dev --workspace=@dockwatch/$SERVICE`: only the
+#              runtime dependencies of that one service
+#   runtime    node:20 slim + prod deps + compiled code, as the non-root user
+#              `node`; one final stage per service (svc-*) sets its CMD and
+#              default HEALTH_PORT, and the last line selects it
+#
+# The collector also runs as `node`; it reads the Docker socket through the
+# socket's group, which compose grants with `group_add` (see docker-compose.yml).
+#
+# Plain Dockerfile syntax (no RUN --mount, no syntax directive), so it builds
+# with BuildKit and with the classic builder alike (Debian's docker.io 20.10 and
+# docker-compose 1.29 use the classic one unless DOCKER_BUILDKIT=1).
+#
+# Install scripts are skipped (--ignore-scripts): no dependency needs one to
+# work (ssh2/cpu-features fall back to JS, esbuild is not used in the image),
+# matching the root package.json's allowScripts.
+
+# Declared before the first FROM so `FROM svc-${SERVICE}` can use it.
+ARG SERVICE
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- manifests ---------------------------------------------------------------
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+# Any workspace (schemas, libs/*, services/*) is picked up without editing this file.
+RUN mkdir /manifests \
+ && cp package.json package-lock.json /manifests/ \
+ && find schemas libs services -maxdepth 2 -name package.json -exec cp --parents {} /manifests/ \;
+
+# ---- build -------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+ARG SERVICE
+RUN case "${SERVICE}" in \
+      collector|decoder|rules|sink) ;; \
+      *) echo "build arg SERVICE must be collector, decoder, rules or sink (got '${SERVICE}')" >&2; exit 1 ;; \
+    esac
+ENV TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI=true
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+RUN npx turbo run build --filter=@dockwatch/${SERVICE}...
+# The runtime tree: every workspace's package.json (the node_modules/@dockwatch/*
+# links resolve through them), the dist/ of what was built, the Avro schemas
+# (read at run time by @dockwatch/codec). No sources, no tests.
+RUN mkdir /out \
+ && for dir in schemas libs/* services/${SERVICE}; do \
+      mkdir -p "/out/${dir}" && cp "${dir}/package.json" "/out/${dir}/" \
+      && if [ -d "${dir}/dist" ]; then cp -R "${dir}/dist" "/out/${dir}/"; fi; \
+    done \
+ && cp schemas/*.avsc /out/schemas/ \
+ && test -f "/out/services/${SERVICE}/dist/main.js"
+
+# ---- prod-deps ---------------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+ARG SERVICE
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/${SERVICE}
+
+# ---- runtime -----------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+ENV NODE_ENV=production
+LABEL org.opencontainers.image.title="dockwatch-${SERVICE}" \
+      org.opencontainers.image.description="dockwatch ${SERVICE} service (Docker events -> Kafka -> Elasticsearch alerts)"
+WORKDIR /app
+# Owned by root, so the service cannot rewrite its own code; it only writes its
+# state dir (the collector's COLLECTOR_STATE_DIR, a volume in compose). A named
+# volume mounted there starts with this directory's owner, so `node` can write it.
+RUN mkdir -p /var/lib/dockwatch && chown node:node /var/lib/dockwatch
+COPY --from=prod-deps /app/ ./
+COPY --from=build /out/ ./
+USER node
+# Node's own fetch: the slim image has no curl. HEALTH_PORT comes from the
+# service stage below, or from the container's environment when overridden.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://localhost:' + process.env.HEALTH_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# One final stage per service: exec-form CMD cannot expand variables, so each
+# service's entry point is spelled out here, and the build arg picks the stage.
+FROM runtime AS svc-collector
+ENV HEALTH_PORT=9481 \
+    COLLECTOR_STATE_DIR=/var/lib/dockwatch
+EXPOSE 9481
+CMD ["node", "services/collector/dist/main.js"]
+
+FROM runtime AS svc-decoder
+ENV HEALTH_PORT=9482
+EXPOSE 9482
+CMD ["node", "services/decoder/dist/main.js"]
+
+FROM runtime AS svc-rules
+ENV HEALTH_PORT=9483
+EXPOSE 9483
+CMD ["node", "services/rules/dist/main.js"]
+
+FROM runtime AS svc-sink
+ENV HEALTH_PORT=9484
+EXPOSE 9484
+CMD ["node", "services/sink/dist/main.js"]
+
+FROM svc-${SERVICE}

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Alert } from "@dockwatch/contracts";
+import { alertDocument } from "@dockwatch/contracts";
+import { createLogger, type RunningService } from "@dockwatch/runtime";
+import { DLQ_HEADERS, createKafka, createPipelineClients } from "@dockwatch/kafka";
+import { infra, unique, waitFor } from "@dockwatch/test-helpers";
+import { Client } from "@elastic/elasticsearch";
+import type { KafkaMessage } from "kafkajs";
+import { loadSinkConfig, startSink } from "../../src/index.js";
+
+// The sink against the real Kafka and the real Elasticsearch: redelivered
+// alerts overwrite themselves, a changed alert replaces the old one, and a
+// document Elasticsearch rejects goes to the DLQ while its batch is indexed.
+
+const logger = createLogger("sink-test", process.env.LOG_LEVEL ?? "warn");
+
+function alert(actor: string, n: number, description = `Container c${n} started`): Alert {
+  const time = String(1_764_000_000 + n);
+  return {
+    timestamp: "2025-11-24T16:00:00.000+0000",
+    rule: { level: 3, description, id: "87903", mail: false, groups: ["docker"], pci_dss: [], gdpr: [], hipaa: [], nist_800_53: [], mitre: [] },
+    agent: { id: "001", name: "sink-test", ip: "127.0.0.1" },
+    manager: { name: "m" },
+    id: `${time}.${actor}${n}`,
+    cluster: { name: "c", node: "n" },
+    full_log: "{}",
+    decoder: { name: "json" },
+    data: {
+      integration: "docker",
+      docker: { status: "start", id: actor, from: "img", Type: "container", Action: "start", Actor: { ID: actor, Attributes: { name: `c${n}`, "com.example.team": "blue" } }, scope: "local", time, timeNano: `${time}000000001` },
+    },
+    location: "Wazuh-Docker",
+    dockwatch: { version: "0.1.0", ruleset: "t" },
+  };
+}
+
+describe("sink on the real Kafka and Elasticsearch", () => {
+  const run = unique("sink");
+  const actor = run.replace(/\W/g, "");
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ELASTICSEARCH_URL: infra.elasticsearchUrl,
+    TOPIC_ALERTS: `${run}.alerts`,
+    TOPIC_DLQ: `${run}.dlq`,
+    HEALTH_PORT: "0",
+  };
+  const config = loadSinkConfig(env);
+  const es = new Client({ node: infra.elasticsearchUrl });
+  const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
+  let sink: RunningService;
+
+  const count = async () => {
+    await es.indices.refresh({ index: "dockwatch-alerts" });
+    const res = await es.count({ index: "dockwatch-alerts", query: { term: { "data.docker.Actor.ID": actor } } });
+    return res.count;
+  };
+
+  before(async () => {
+    for (const c of clients.components) await c.start();
+    sink = await startSink(config, logger);
+  });
+  after(async () => {
+    await sink.stop("test done");
+    for (const c of [...clients.components].reverse()) await c.stop();
+    await es.close();
+  });
+
+  it("the same alerts consumed twice give the same documents; a changed alert replaces the old one", async () => {
+    const alerts = [1, 2, 3].map((n) => alert(actor, n));
+    const send = (list: Alert[]) =>
+      clients.producer.send({ topic: env.TOPIC_ALERTS, acks: -1, messages: list.map((a) => ({ key: actor, value: clients.codec.encode("Alert", a) })) });
+    await send(alerts);
+    await waitFor("3 documents", async () => (await count()) === 3);
+    await send(alerts);
+    await send([alert(actor, 2, "Container c2 started (replayed)")]);
+    await waitFor("the replayed description", async () => {
+      await es.indices.refresh({ index: "dockwatch-alerts" });
+      const doc = await es.search({ index: "dockwatch-alerts", query: { term: { id: alerts[1]!.id } } });
+      return (doc.hits.hits[0]?._source as { rule: { description: string } } | undefined)?.rule.description === "Container c2 started (replayed)";
+    });
+    assert.equal(await count(), 3, "redelivered and replayed alerts overwrote themselves");
+  });
+
+  it("a document Elasticsearch rejects goes to the DLQ while the rest of its batch is indexed", async () => {
+    const good = alert(actor, 10);
+    const bad = { ...alertDocument(alert(actor, 11)), rule: { level: "very high", id: "87903", description: "x", groups: ["docker"], mail: false } };
+    await clients.producer.send({
+      topic: env.TOPIC_ALERTS,
+      acks: -1,
+      messages: [
+        { key: actor, value: clients.codec.encode("Alert", good) },
+        { key: actor, value: Buffer.from(JSON.stringify(bad)) },
+      ],
+    });
+    await waitFor("the good alert indexed", async () => (await count()) === 4);
+
+    const kafka = createKafka(config.kafka, logger);
+    const consumer = kafka.consumer({ groupId: unique("dlq-reader") });
+    const dead: KafkaMessage[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: env.TOPIC_DLQ, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void dead.push(message) });
+    await waitFor("the dead letter", async () => dead.length >= 1);
+    await consumer.disconnect();
+    assert.equal(dead.length, 1);
+    assert.equal(String(dead[0]!.headers?.[DLQ_HEADERS.stage]), "sink");
+    assert.equal(String(dead[0]!.headers?.[DLQ_HEADERS.reason]), "es-rejected");
+    assert.match(String(dead[0]!.headers?.[DLQ_HEADERS.error]), /rule\.level/);
+    assert.equal(dead[0]!.value!.toString(), JSON.stringify(bad), "the original bytes");
+  });
+});
