@@ -41,6 +41,7 @@ function rawEvent() {
     raw: '{"status":"start","timeNano":1538752533877226210}',
     status: null,
     gap: null,
+    inspect: null,
   };
 }
 

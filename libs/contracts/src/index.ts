@@ -46,6 +46,30 @@ export interface Gap {
   reason: string;
 }
 
+export interface Mount {
+  type: string;
+  source: string;
+  destination: string;
+  readWrite: boolean;
+}
+
+/** Security-relevant facts from the collector's inspect of a container (create/start, then cached). */
+export interface ContainerFacts {
+  privileged: boolean;
+  capAdd: string[];
+  mounts: Mount[];
+  networkMode: string | null;
+  pidMode: string | null;
+  ipcMode: string | null;
+  utsMode: string | null;
+  user: string | null;
+  seccompProfile: string | null;
+  apparmorProfile: string | null;
+  restartPolicy: string | null;
+  image: string | null;
+  imageId: string | null;
+}
+
 /** Value of docker.events.raw (schemas/DockerEvent.avsc). */
 export interface DockerEvent {
   kind: EventKind;
@@ -56,6 +80,7 @@ export interface DockerEvent {
   raw: string | null;
   status: CollectorStatus | null;
   gap: Gap | null;
+  inspect: ContainerFacts | null;
 }
 
 /** data.docker of the seed's alerts: the Wazuh view, times as exact decimal strings. */
@@ -88,6 +113,9 @@ export interface DecodedEvent {
   timestamp: string;
   event: { action: string; type: string[]; category: string[] };
   container: ContainerFields | null;
+  exec: { action: string; command: string; args: string[] } | null;
+  inspect: ContainerFacts | null;
+  host: { name: string; hostname: string; ip: string };
   message: string | null;
   receivedAtNano: bigint;
 }
@@ -118,6 +146,8 @@ export interface Alert {
   data: { integration: string; docker: WazuhDocker };
   location: string;
   dockwatch: { version: string; ruleset: string };
+  /** Extra to the seed's keys: the source event's container, for search. */
+  container: (ContainerFields & { inspect: ContainerFacts | null }) | null;
 }
 
 /** Default topic names (design.md); every one is overridable by env. */
@@ -153,9 +183,10 @@ export function alertDocument(alert: Alert): Record<string, unknown> {
   const compliance = Object.fromEntries(
     Object.entries({ pci_dss, gdpr, hipaa, nist_800_53, mitre }).filter(([, list]) => list.length > 0),
   );
-  const { full_log, ...rest } = alert;
+  const { full_log, container, ...rest } = alert;
   return {
     ...rest,
+    ...(container ? { container } : {}),
     rule: { ...rule, ...compliance },
     ...(full_log !== null ? { full_log } : {}),
     data: { integration: alert.data.integration, docker: dropNulls(alert.data.docker) },

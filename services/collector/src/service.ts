@@ -71,6 +71,7 @@ export function startCollector(config: CollectorConfig, logger: Logger): Promise
     raw: null,
     status: null,
     gap: null,
+    inspect: null,
     ...partial,
   });
 

@@ -93,6 +93,14 @@ function message(raw: DockerEvent): string | null {
   return null;
 }
 
+/** `exec_start: sh -c ls` -> { action: exec_start, command: sh, args: [-c, ls] }. */
+export function splitExec(action: string): DecodedEvent["exec"] {
+  const match = /^(exec_(?:create|start|die|detach|resize))(?::\s*(.*))?$/s.exec(action);
+  if (!match) return null;
+  const words = (match[2] ?? "").trim().split(/\s+/).filter(Boolean);
+  return { action: match[1]!, command: words[0] ?? "", args: words.slice(1) };
+}
+
 /** raw DockerEvent -> DecodedEvent: the pure core of the decoder service. */
 export function decodeEvent(raw: DockerEvent): DecodedEvent {
   const isEngine = raw.kind === "engine" || raw.kind === "synthesized";
@@ -122,6 +130,9 @@ export function decodeEvent(raw: DockerEvent): DecodedEvent {
             labels: Object.fromEntries(Object.entries(attributes).filter(([k]) => k !== "name" && k !== "image")),
           }
         : null,
+    exec: ev.Type === "container" ? splitExec(ev.Action) : null,
+    inspect: raw.inspect,
+    host: { name: raw.agent.name, hostname: raw.engine.hostname, ip: raw.agent.ip },
     message: message(raw),
     receivedAtNano: raw.receivedAtNano,
   };

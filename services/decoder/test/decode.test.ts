@@ -23,7 +23,7 @@ function rawFromEngineLine(line: string): DockerEvent {
     id: (j.id as string) ?? null,
     from: (j.from as string) ?? null,
   };
-  return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null };
+  return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null, inspect: null };
 }
 
 describe("decodeEvent on the seed's four events", () => {
@@ -78,6 +78,7 @@ describe("decodeEvent on collector records", () => {
       raw: null,
       status: { state: "connected", message: "Connected to Docker service" },
       gap: null,
+      inspect: null,
     });
     assert.equal(d.docker.Type, "dockwatch");
     assert.equal(d.docker.Action, "connected");
@@ -87,7 +88,7 @@ describe("decodeEvent on collector records", () => {
 
   it("rejects an engine record without its event", () => {
     assert.throws(
-      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null }),
+      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null, inspect: null }),
       DecodeError,
     );
   });
@@ -96,5 +97,14 @@ describe("decodeEvent on collector records", () => {
 describe("pythonJsonDumps", () => {
   it("uses Python's separators and escapes non-ASCII like json.dumps", () => {
     assert.equal(pythonJsonDumps(parse('{"a":[1,2],"b":"é","c":null,"d":true}')), '{"a": [1, 2], "b": "\\u00e9", "c": null, "d": true}');
+  });
+});
+
+describe("splitExec", () => {
+  it("splits an exec action into action, command and arguments", async () => {
+    const { splitExec } = await import("../src/index.js");
+    assert.deepEqual(splitExec("exec_start: sh -c ls -la"), { action: "exec_start", command: "sh", args: ["-c", "ls", "-la"] });
+    assert.deepEqual(splitExec("exec_die"), { action: "exec_die", command: "", args: [] });
+    assert.equal(splitExec("start"), null);
   });
 });

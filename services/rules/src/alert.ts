@@ -61,5 +61,6 @@ export function buildAlert(event: DecodedEvent, rule: Rule, ctx: AlertContext): 
     data: { integration: "docker", docker: event.docker },
     location: ctx.location,
     dockwatch: { version: ctx.version, ruleset: ctx.ruleset },
+    container: event.container ? { ...event.container, inspect: event.inspect } : null,
   };
 }

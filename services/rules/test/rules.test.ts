@@ -27,6 +27,9 @@ function decodedFromSeed(seed: ReturnType<typeof seedAlerts>[number]): DecodedEv
     timestamp: "2018-10-05T15:15:33.877Z",
     event: { action: seed.action, type: [], category: [] },
     container: null,
+    exec: null,
+    inspect: null,
+    host: { name: "agent001", hostname: "h", ip: "192.168.122.19" },
     message: null,
     receivedAtNano: 0n,
   };

@@ -19,6 +19,7 @@ function alert(time: string, id = `${time}.42`): Alert {
     },
     location: "Wazuh-Docker",
     dockwatch: { version: "0.1.0", ruleset: "abc" },
+    container: null,
   };
 }
 

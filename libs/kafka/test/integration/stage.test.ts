@@ -42,6 +42,7 @@ function rawEvent(action: string, receivedAtNano: bigint) {
     raw: null,
     status: null,
     gap: null,
+    inspect: null,
   };
 }
 
