@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { down, upPidFile } from "./commands/down.js";
+import { status } from "./commands/status.js";
+import { tail } from "./commands/tail.js";
+import { up } from "./commands/up.js";
+
+const HELP: Record<string, string> = {
+  "": `usage: dockwatch <command> [options]
+
+commands:
+  up        provision the local infrastructure and run the four services in the foreground
+  status    health of every component, consumer lag per group, alert count
+  tail      print a topic's records as JSON lines (Avro decoded)
+  down      stop the services and the local infrastructure
+
+dockwatch <command> --help for its options.`,
+  up: `usage: dockwatch up [--no-infra] [--plain]
+
+Provisions Kafka, Elasticsearch, Redis and dockerd (infra/local up) unless
+--no-infra, then starts sink, rules, decoder and collector and stays in the
+foreground. On a terminal it shows a live summary (events/s per stage,
+consumer lag, latest alerts); otherwise, or with --plain, one log line per
+event. Service logs are also written to infra/.local/logs/<service>.log.
+Ctrl-C stops the services cleanly; the infrastructure keeps running.`,
+  status: `usage: dockwatch status
+
+One line per component (Kafka, Elasticsearch, Redis, dockerd, the four
+services), the lag of each consumer group and the number of alerts in
+Elasticsearch. Exits 1 when something is down.`,
+  tail: `usage: dockwatch tail <topic> [--from-beginning] [--rule ID] [--min-level N] [--container NAME]
+
+Follows <topic> (docker.events.raw, docker.events.decoded, alerts, dockwatch.dlq, …)
+and prints each record as one JSON line. Avro values are decoded with the
+writer schema from the dockwatch.schemas topic. Ctrl-C stops.`,
+  down: `usage: dockwatch down
+
+Stops the services of a running 'dockwatch up', then Kafka, Elasticsearch,
+Redis and dockerd as started by infra/local.`,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "", ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help" || command === "") {
+    process.stdout.write(HELP[""] + "\n");
+    return command === "" ? 2 : 0;
+  }
+  if (!(command in HELP)) {
+    process.stderr.write(`dockwatch: unknown command '${command}'\n${HELP[""]}\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(HELP[command] + "\n");
+    return 0;
+  }
+  switch (command) {
+    case "up": {
+      const { values } = parseArgs({ args: rest, options: { "no-infra": { type: "boolean" }, plain: { type: "boolean" } } });
+      mkdirSync(dirname(upPidFile), { recursive: true });
+      writeFileSync(upPidFile, String(process.pid));
+      await up({ noInfra: values["no-infra"] ?? false, live: !values.plain && process.stdout.isTTY === true });
+      return -1; // keeps running until Ctrl-C
+    }
+    case "status":
+      return status();
+    case "tail": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { "from-beginning": { type: "boolean" }, rule: { type: "string" }, "min-level": { type: "string" }, container: { type: "string" } },
+      });
+      if (positionals.length !== 1) throw new UsageError("tail needs exactly one topic");
+      const minLevel = values["min-level"] === undefined ? undefined : Number(values["min-level"]);
+      if (minLevel !== undefined && !Number.isInteger(minLevel)) throw new UsageError("--min-level needs an integer");
+      await tail({
+        topic: positionals[0]!,
+        fromBeginning: values["from-beginning"] ?? false,
+        ...(values.rule !== undefined ? { rule: values.rule } : {}),
+        ...(minLevel !== undefined ? { minLevel } : {}),
+        ...(values.container !== undefined ? { container: values.container } : {}),
+      });
+      return -1;
+    }
+    case "down":
+      await down();
+      return 0;
+  }
+  return 2;
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: Error) => {
+    process.stderr.write(`dockwatch: ${err.message}${err instanceof UsageError ? " (see --help)" : ""}\n`);
+    process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1);
+  },
+);

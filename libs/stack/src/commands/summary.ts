@@ -1,0 +1,73 @@
+import { TOPICS, GROUPS } from "@dockwatch/contracts";
+import type { Client } from "@elastic/elasticsearch";
+import type { Admin } from "kafkajs";
+import { consumerLag } from "../lag.js";
+import { THROUGHPUT_COUNTER, parseMetrics, rate } from "../metrics.js";
+import { DEFAULT_PORTS, SERVICES } from "../services.js";
+
+export interface Snapshot {
+  at: number;
+  counters: Map<string, number | undefined>;
+  ready: Map<string, boolean>;
+  lag: Array<{ groupId: string; lag: number | undefined }>;
+  alerts: Array<{ timestamp: string; level: number; description: string }>;
+  alertCount: number | undefined;
+}
+
+const GROUP_TOPICS: Array<[string, string]> = [
+  [GROUPS.decoder, TOPICS.raw],
+  [GROUPS.rules, TOPICS.decoded],
+  [GROUPS.sink, TOPICS.alerts],
+];
+
+/** One look at every part: service readiness and counters, consumer lag, newest alerts. */
+export async function takeSnapshot(admin: Admin | undefined, es: Client | undefined, ports = DEFAULT_PORTS): Promise<Snapshot> {
+  const counters = new Map<string, number | undefined>();
+  const ready = new Map<string, boolean>();
+  await Promise.all(
+    SERVICES.map(async (name) => {
+      const base = `http://127.0.0.1:${ports[name]}`;
+      ready.set(name, await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false));
+      const metrics = await fetch(`${base}/metrics`).then((r) => r.text().then(parseMetrics), () => undefined);
+      counters.set(name, metrics?.get(THROUGHPUT_COUNTER[name]!) ?? (metrics ? 0 : undefined));
+    }),
+  );
+  const lag = await Promise.all(
+    GROUP_TOPICS.map(async ([groupId, topic]) => ({
+      groupId,
+      lag: admin ? await consumerLag(admin, groupId, topic).then((l) => l.lag, () => undefined) : undefined,
+    })),
+  );
+  let alerts: Snapshot["alerts"] = [];
+  let alertCount: number | undefined;
+  if (es) {
+    try {
+      const res = await es.search({ index: "dockwatch-alerts", size: 5, sort: [{ timestamp: "desc" }], track_total_hits: true });
+      alerts = res.hits.hits.map((h) => {
+        const s = h._source as { timestamp: string; rule: { level: number; description: string } };
+        return { timestamp: s.timestamp, level: s.rule.level, description: s.rule.description };
+      });
+      const total = res.hits.total;
+      alertCount = typeof total === "number" ? total : total?.value;
+    } catch {
+      // no alerts index yet, or Elasticsearch down: shown as "-"
+    }
+  }
+  return { at: Date.now(), counters, ready, lag, alerts, alertCount };
+}
+
+/** The live summary block (pure, so it can be tested). */
+export function renderSummary(previous: Snapshot | undefined, current: Snapshot): string {
+  const lines = ["dockwatch — Ctrl-C stops the services (infrastructure keeps running)", ""];
+  lines.push("service    ready  events/s");
+  for (const name of SERVICES) {
+    const r = rate(previous?.counters.get(name), current.counters.get(name), current.at - (previous?.at ?? current.at));
+    lines.push(`${name.padEnd(10)} ${current.ready.get(name) ? "yes  " : "no   "}  ${r.toFixed(1).padStart(8)}`);
+  }
+  lines.push("", "consumer group       lag");
+  for (const { groupId, lag } of current.lag) lines.push(`${groupId.padEnd(20)} ${lag === undefined ? "-" : String(lag)}`);
+  lines.push("", `alerts in Elasticsearch: ${current.alertCount ?? "-"}   latest:`);
+  if (current.alerts.length === 0) lines.push("  (none yet: try `docker run -d --name apache $(cat infra/.local/busybox-image) sleep 300`)");
+  for (const a of current.alerts) lines.push(`  ${a.timestamp}  level ${String(a.level).padStart(2)}  ${a.description}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,91 @@
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@elastic/elasticsearch";
+import { Kafka, logLevel } from "kafkajs";
+import { formatLogLine } from "../format.js";
+import { logsDir } from "../paths.js";
+import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../services.js";
+import { runInfraLocal } from "./infra.js";
+import { renderSummary, takeSnapshot, type Snapshot } from "./summary.js";
+
+export interface UpOptions {
+  /** Skip provisioning (infra/local up): the infrastructure is already running. */
+  noInfra: boolean;
+  /** Live summary instead of log lines (default: when stdout is a terminal). */
+  live: boolean;
+}
+
+/**
+ * Provisions the local infrastructure, starts the four services (downstream
+ * first) and stays in the foreground: a live summary on a terminal, plain log
+ * lines otherwise. Ctrl-C stops the services cleanly; infrastructure stays.
+ */
+export async function up(opts: UpOptions): Promise<void> {
+  if (!opts.noInfra) await runInfraLocal("up");
+  mkdirSync(logsDir, { recursive: true });
+  const logFiles = new Map<ServiceName, WriteStream>(SERVICES.map((s) => [s, createWriteStream(join(logsDir, `${s}.log`), { flags: "a" })]));
+  const recent: string[] = [];
+  const onLine = (service: ServiceName, line: string) => {
+    logFiles.get(service)?.write(line + "\n");
+    const text = formatLogLine(service, line);
+    if (!opts.live) process.stdout.write(text + "\n");
+    else if (/ (WARN|ERROR|FATAL) /.test(text)) {
+      recent.push(text);
+      recent.splice(0, recent.length - 5);
+    }
+  };
+
+  const running: ServiceProcess[] = [];
+  let stopping = false;
+  const refresh: { timer?: NodeJS.Timeout } = {};
+  const stopAll = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(refresh.timer);
+    process.stdout.write(`\ndockwatch: stopping services (${why}); infrastructure keeps running (dockwatch down stops it)\n`);
+    const codes = await Promise.all([...running].reverse().map((s) => s.stop()));
+    process.exit(codes.every((c) => c === 0) ? 0 : 1);
+  };
+  process.on("SIGINT", () => void stopAll("Ctrl-C"));
+  process.on("SIGTERM", () => void stopAll("SIGTERM"));
+
+  for (const name of [...SERVICES].reverse()) {
+    process.stderr.write(`dockwatch: starting ${name}…\n`);
+    const service = spawnService(name, { onLine });
+    running.push(service);
+    void service.exited.then((code) => {
+      if (!stopping) {
+        process.stderr.write(`dockwatch: ${name} exited (${String(code)}); see ${join(logsDir, `${name}.log`)}; stopping the others\n`);
+        void stopAll(`${name} exited`);
+      }
+    });
+    await service.waitReady();
+  }
+  const esUrl = process.env.ELASTICSEARCH_URL ?? "http://localhost:9200";
+  process.stdout.write(
+    [
+      "",
+      "dockwatch is running: collector -> docker.events.raw -> decoder -> rules -> alerts -> sink -> Elasticsearch",
+      "  try:     docker run -d --name apache $(cat infra/.local/busybox-image) sleep 300",
+      `  alerts:  curl -s '${esUrl}/dockwatch-alerts/_search?q=rule.id:87903&sort=timestamp:desc&pretty'`,
+      "  watch:   npx dockwatch tail alerts",
+      "  stop:    Ctrl-C (services); npx dockwatch down (everything)",
+      "",
+    ].join("\n") + "\n",
+  );
+  if (!opts.live) return;
+
+  const kafka = new Kafka({ clientId: "dockwatch-cli", brokers: (process.env.KAFKA_BROKERS ?? "localhost:9092").split(","), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect().catch(() => undefined);
+  const es = new Client({ node: esUrl, maxRetries: 0, requestTimeout: 2000 });
+  let previous: Snapshot | undefined;
+  const draw = async () => {
+    const current = await takeSnapshot(admin, es);
+    const screen = renderSummary(previous, current) + (recent.length ? `\n\nrecent warnings:\n${recent.join("\n")}` : "");
+    previous = current;
+    if (!stopping) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);
+  };
+  refresh.timer = setInterval(() => void draw(), 2000);
+  await draw();
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import { parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
+
+const run = promisify(execFile);
+
+describe("metrics and lag", () => {
+  it("parses Prometheus text and computes rates", () => {
+    const m = parseMetrics("# HELP x y\n# TYPE x counter\ndockwatch_decoder_records_in_total 120\nother 3\n");
+    assert.equal(m.get("dockwatch_decoder_records_in_total"), 120);
+    assert.equal(rate(100, 120, 2000), 10);
+    assert.equal(rate(undefined, 120, 2000), 0);
+  });
+
+  it("counts lag from the committed offset, or from the start when nothing is committed", () => {
+    assert.equal(partitionLag("100", "0", "90"), 10);
+    assert.equal(partitionLag("100", "40", "-1"), 60);
+    assert.equal(partitionLag("100", "0", "100"), 0);
+  });
+});
+
+describe("renderSummary", () => {
+  it("shows readiness, events/s, lag and the latest alerts", () => {
+    const snap = (at: number, decoded: number): Snapshot => ({
+      at,
+      counters: new Map([["decoder", decoded]]),
+      ready: new Map([["decoder", true]]),
+      lag: [{ groupId: "dockwatch-decoder", lag: 7 }],
+      alerts: [{ timestamp: "2026-11-28T13:00:00.000+0000", level: 3, description: "Container apache started" }],
+      alertCount: 1,
+    });
+    const text = renderSummary(snap(0, 10), snap(2000, 30));
+    assert.match(text, /decoder\s+yes\s+10\.0/);
+    assert.match(text, /dockwatch-decoder\s+7/);
+    assert.match(text, /level\s+3\s+Container apache started/);
+    assert.match(text, /collector\s+no/);
+  });
+});
+
+describe("tail filters", () => {
+  const alert = { kind: "alert" as const, value: { rule: { id: "87903", level: 3 }, container: { name: "apache" } } };
+  it("filters by rule, minimum level and container name", () => {
+    assert.equal(passesFilters(alert, {}), true);
+    assert.equal(passesFilters(alert, { rule: "87903", minLevel: 3, container: "apache" }), true);
+    assert.equal(passesFilters(alert, { rule: "87904" }), false);
+    assert.equal(passesFilters(alert, { minLevel: 5 }), false);
+    assert.equal(passesFilters(alert, { container: "nginx" }), false);
+  });
+});
+
+describe("dockwatch --help", () => {
+  it("every command has help, an unknown command exits 2", async () => {
+    for (const cmd of ["up", "status", "tail", "down"]) {
+      const { stdout } = await run(process.execPath, ["dist/cli.js", cmd, "--help"]);
+      assert.match(stdout, new RegExp(`^usage: dockwatch ${cmd}`));
+    }
+    await assert.rejects(run(process.execPath, ["dist/cli.js", "frobnicate"]), (e: { code?: number }) => e.code === 2);
+  });
+});
