@@ -35,7 +35,13 @@ export function spawnService(name: ServiceName, opts: SpawnOptions = {}): Servic
   const child = spawn(process.execPath, [join(repoRoot, "services", name, "dist/main.js")], {
     env: { ...process.env, ...opts.env, HEALTH_PORT: String(healthPort) },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: Ctrl-C reaches only the supervisor, which then
+    // stops each service once, with SIGTERM, in order.
+    detached: true,
   });
+  // If the supervisor dies, take the services down with it.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
   const onLine = opts.onLine ?? ((service, line) => process.stdout.write(`${formatLogLine(service, line)}\n`));
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";
@@ -48,7 +54,10 @@ export function spawnService(name: ServiceName, opts: SpawnOptions = {}): Servic
     });
   }
   const exited = new Promise<number | NodeJS.Signals>((resolveExit) =>
-    child.once("exit", (code, signal) => resolveExit(code ?? signal ?? 0)),
+    child.once("exit", (code, signal) => {
+      process.removeListener("exit", killOnExit);
+      resolveExit(code ?? signal ?? 0);
+    }),
   );
   let gone = false;
   void exited.then(() => (gone = true));

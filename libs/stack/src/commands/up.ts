@@ -43,7 +43,9 @@ export async function up(opts: UpOptions): Promise<void> {
     stopping = true;
     clearInterval(refresh.timer);
     process.stdout.write(`\ndockwatch: stopping services (${why}); infrastructure keeps running (dockwatch down stops it)\n`);
-    const codes = await Promise.all([...running].reverse().map((s) => s.stop()));
+    // Upstream first (collector, decoder, rules, sink): each drains into a consumer still running.
+    const codes: Array<number | NodeJS.Signals> = [];
+    for (const service of [...running].reverse()) codes.push(await service.stop());
     process.exit(codes.every((c) => c === 0) ? 0 : 1);
   };
   process.on("SIGINT", () => void stopAll("Ctrl-C"));
