@@ -11,11 +11,17 @@ export function backoffDelay(attempt: number, { initialMs, maxMs, random = Math.
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (the listener never outlives the sleep). */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
