@@ -43,3 +43,39 @@ export function classifyBulkItems(items: BulkItem[]): ItemOutcome[] {
     return { kind: "reject", status: op.status, error };
   });
 }
+
+/** One document ready for `_bulk`: where it goes and its serialized source. */
+export interface BulkDoc {
+  index: string;
+  id: string;
+  /** The document as JSON, serialized once so its size is known before sending. */
+  source: string;
+}
+
+/** The NDJSON lines of one `index` operation (action line + source line), without the final newline. */
+export function bulkLines(doc: BulkDoc): string {
+  return `${JSON.stringify({ index: { _index: doc.index, _id: doc.id } })}\n${doc.source}`;
+}
+
+/**
+ * Splits documents into `_bulk` requests of at most `maxDocs` documents and
+ * about `maxBytes` of NDJSON each; a single document larger than `maxBytes`
+ * still goes alone (Elasticsearch, not the batcher, decides whether it is too big).
+ */
+export function chunkBulk<T extends BulkDoc>(docs: T[], maxDocs: number, maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const doc of docs) {
+    const size = Buffer.byteLength(bulkLines(doc)) + 1;
+    if (current.length > 0 && (current.length >= maxDocs || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(doc);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

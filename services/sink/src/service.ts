@@ -13,21 +13,35 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { CodecError } from "@dockwatch/codec";
-import { createBatchConsumer, createPipelineClients, deadLetter, toTopicMessages, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
-import { Metrics, backoffDelay, sleep, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
+import { createPipelineClients, deadLetter, toTopicMessages, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
+import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import type { Client } from "@elastic/elasticsearch";
-import { classifyBulkItems, indexFor } from "./bulk.js";
+import { bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
+import { createSinkConsumer } from "./consumer.js";
 import { createElasticsearchClient, describeEsError, isRetryable, prepareElasticsearch } from "./elasticsearch.js";
+import { indexUntilSettled } from "./indexer.js";
+import { retentionComponent } from "./retention.js";
 
 export interface SinkConfig {
   kafka: KafkaSettings;
   elasticsearch: ElasticsearchSettings;
   runtime: RuntimeSettings;
   startupTimeoutMs: number;
+  /** Documents per `_bulk` request at most (SINK_BULK_MAX_DOCS). */
   bulkMaxDocs: number;
+  /** NDJSON bytes per `_bulk` request, about (SINK_BULK_MAX_BYTES). */
+  bulkMaxBytes: number;
+  /** Longest wait for a fetch to fill before a smaller batch is indexed (SINK_FLUSH_INTERVAL). */
+  flushIntervalMs: number;
+  /** Bytes of one Kafka fetch: the memory the sink holds while Elasticsearch is down (SINK_FETCH_MAX_BYTES). */
+  fetchMaxBytes: number;
+  /** Partitions indexed concurrently (SINK_CONCURRENCY). */
   concurrency: number;
   replicas: number;
   retryMaxMs: number;
+  /** Daily indices older than this are deleted; 0 = keep everything (ALERT_RETENTION_DAYS). */
+  retentionDays: number;
+  retentionCheckIntervalMs: number;
 }
 
 export function loadSinkConfig(env: Env): SinkConfig {
@@ -35,9 +49,14 @@ export function loadSinkConfig(env: Env): SinkConfig {
     {
       ES_STARTUP_TIMEOUT: duration("2m"),
       SINK_BULK_MAX_DOCS: int(1000, 1, 100_000),
+      SINK_BULK_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+      SINK_FLUSH_INTERVAL: duration("1s"),
+      SINK_FETCH_MAX_BYTES: int(10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       SINK_CONCURRENCY: int(1, 1, 64),
       ES_INDEX_REPLICAS: int(0, 0, 10),
       SINK_RETRY_MAX_DELAY: duration("30s"),
+      ALERT_RETENTION_DAYS: int(0, 0, 36_500),
+      SINK_RETENTION_CHECK_INTERVAL: duration("1h"),
     },
     env,
   );
@@ -47,18 +66,20 @@ export function loadSinkConfig(env: Env): SinkConfig {
     runtime: runtimeSettings(env, HEALTH_PORTS.sink),
     startupTimeoutMs: v.ES_STARTUP_TIMEOUT,
     bulkMaxDocs: v.SINK_BULK_MAX_DOCS,
+    bulkMaxBytes: v.SINK_BULK_MAX_BYTES,
+    flushIntervalMs: v.SINK_FLUSH_INTERVAL,
+    fetchMaxBytes: v.SINK_FETCH_MAX_BYTES,
     concurrency: v.SINK_CONCURRENCY,
     replicas: v.ES_INDEX_REPLICAS,
     retryMaxMs: v.SINK_RETRY_MAX_DELAY,
+    retentionDays: v.ALERT_RETENTION_DAYS,
+    retentionCheckIntervalMs: v.SINK_RETENTION_CHECK_INTERVAL,
   };
 }
 
 /** One alert ready to index, with the record it came from (for the DLQ). */
-interface Pending {
+interface Pending extends BulkDoc {
   record: SourceRecord;
-  id: string;
-  index: string;
-  document: Record<string, unknown>;
 }
 
 /** Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are accepted per message. */
@@ -72,10 +93,10 @@ async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promis
       throw new CodecError("malformed", `JSON alert does not parse: ${(err as Error).message}`);
     }
     if (typeof doc.id !== "string") throw new CodecError("malformed", "JSON alert has no string id");
-    return { record, id: doc.id, index: indexFor(doc as unknown as Alert), document: doc };
+    return { record, id: doc.id, index: indexFor(doc as unknown as Alert), source: JSON.stringify(doc) };
   }
   const alert = await decodeAvro(value);
-  return { record, id: alert.id, index: indexFor(alert), document: alertDocument(alert) };
+  return { record, id: alert.id, index: indexFor(alert), source: JSON.stringify(alertDocument(alert)) };
 }
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {
@@ -89,53 +110,28 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     name: "elasticsearch",
     ready: () => esHealthy,
     async start() {
-      await prepareElasticsearch(es, config.elasticsearch.url, config.replicas, config.startupTimeoutMs, logger);
+      await prepareElasticsearch(es, { url: config.elasticsearch.url, replicas: config.replicas, timeoutMs: config.startupTimeoutMs, logger });
       esHealthy = true;
     },
     stop: () => es.close(),
   };
 
-  /** Indexes until every item is indexed or permanently rejected; returns the rejects. */
-  async function indexAll(items: Pending[], heartbeat: () => Promise<void>): Promise<Array<{ item: Pending; error: string }>> {
-    const rejected: Array<{ item: Pending; error: string }> = [];
-    let pending = items;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const retry: Pending[] = [];
-      try {
-        for (let i = 0; i < pending.length; i += config.bulkMaxDocs) {
-          const chunk = pending.slice(i, i + config.bulkMaxDocs);
-          const operations = chunk.flatMap((p) => [{ index: { _index: p.index, _id: p.id } }, p.document]);
-          const response = await es.bulk({ operations });
-          classifyBulkItems(response.items as never).forEach((outcome, j) => {
-            if (outcome.kind === "retry") retry.push(chunk[j]!);
-            else if (outcome.kind === "reject") rejected.push({ item: chunk[j]!, error: outcome.error });
-          });
-        }
-        if (!esHealthy) logger.info("Elasticsearch is back; indexing resumed");
-        esHealthy = true;
-      } catch (err) {
-        if (!isRetryable(err)) throw err;
-        if (esHealthy) logger.warn(`Elasticsearch unavailable (${describeEsError(err)}); holding the batch and retrying`);
-        esHealthy = false;
-        retry.splice(0, retry.length, ...pending);
-      }
-      pending = retry;
-      if (pending.length > 0) {
-        metrics.inc("bulk_retries_total", "bulk attempts that left items to retry");
-        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: config.retryMaxMs }));
-        await heartbeat();
-      }
-    }
-    return rejected;
+  /** One `_bulk` of pre-serialized documents; the response is trimmed to what classification reads. */
+  async function send(chunk: Pending[]): Promise<ItemOutcome[]> {
+    const response = await es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error" });
+    if (!response.errors) return chunk.map(() => ({ kind: "indexed" }));
+    return classifyBulkItems(response.items as never);
   }
 
-  const consumer = createBatchConsumer({
+  const consumer = createSinkConsumer({
     kafka: clients.kafka,
     groupId: GROUPS.sink,
     topic: topics.alerts,
     logger,
     partitionsConsumedConcurrently: config.concurrency,
-    async handleBatch(records, heartbeat) {
+    maxWaitTimeInMs: config.flushIntervalMs,
+    maxBytes: config.fetchMaxBytes,
+    async handleBatch(records, { signal }) {
       const ready: Pending[] = [];
       const dead: OutputRecord[] = [];
       for (const record of records) {
@@ -146,10 +142,27 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
           dead.push(deadLetter(record, topics.dlq, "sink", err instanceof CodecError ? err.reason : "invalid-alert", err.message));
         }
       }
-      const rejected = await indexAll(ready, heartbeat);
-      for (const { item, error } of rejected) {
-        dead.push(deadLetter(item.record, topics.dlq, "sink", "es-rejected", error));
-        logger.warn({ id: item.id, index: item.index }, `sink: Elasticsearch rejected alert ${item.id}: ${error}`);
+      const rejected = await indexUntilSettled(ready, {
+        send,
+        isRetryable,
+        maxDocs: config.bulkMaxDocs,
+        maxBytes: config.bulkMaxBytes,
+        retryInitialMs: 200,
+        retryMaxMs: config.retryMaxMs,
+        signal,
+        onUnavailable(err) {
+          esHealthy = false;
+          logger.warn(`Elasticsearch unavailable (${describeEsError(err)}); holding the batch (consumption paused) and retrying`);
+        },
+        onAvailable() {
+          esHealthy = true;
+          logger.info("Elasticsearch is back; indexing resumed");
+        },
+        onRetry: (left) => metrics.inc("bulk_retried_items_total", "documents sent again after a retryable failure", left),
+      });
+      for (const { doc, error } of rejected) {
+        dead.push(deadLetter(doc.record, topics.dlq, "sink", "es-rejected", error));
+        logger.warn({ id: doc.id, index: doc.index }, `sink: Elasticsearch rejected alert ${doc.id}: ${error}`);
       }
       if (dead.length > 0) await clients.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(dead) });
       metrics.inc("alerts_indexed_total", "alerts indexed", ready.length - rejected.length);
@@ -157,11 +170,19 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     },
   });
 
+  const retention = retentionComponent({
+    es,
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionCheckIntervalMs,
+    logger,
+    metrics,
+  });
+
   return startService({
     name: "sink",
     logger,
     healthPort: config.runtime.healthPort,
     metrics,
-    components: [elasticsearch, ...clients.components, consumer],
+    components: [elasticsearch, retention, ...clients.components, consumer],
   });
 }

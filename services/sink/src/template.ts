@@ -13,7 +13,12 @@ export function alertIndexTemplate(replicas: number) {
     index_patterns: [`${INDEX_PREFIX}*`],
     priority: 200,
     template: {
-      settings: { number_of_shards: 1, number_of_replicas: replicas },
+      settings: {
+        number_of_shards: 1,
+        number_of_replicas: replicas,
+        // A guard, not a budget: the mapping above plus flattened labels stays far below it.
+        "index.mapping.total_fields.limit": 2000,
+      },
       aliases: { [ALIAS]: {} },
       mappings: {
         dynamic_templates: [{ strings_as_keyword: { match_mapping_type: "string", mapping: keyword } }],
@@ -53,12 +58,38 @@ export function alertIndexTemplate(replicas: number) {
                   scope: keyword,
                   time: keyword,
                   timeNano: keyword,
-                  Actor: { properties: { ID: keyword, Attributes: { type: "flattened" } } },
+                  Actor: { properties: { ID: keyword, Attributes: { type: "flattened", ignore_above: 1024 } } },
                 },
               },
             },
           },
           dockwatch: { properties: { version: keyword, ruleset: keyword } },
+          // The normalized container of the source event (Alert.container).
+          container: {
+            properties: {
+              id: keyword,
+              name: keyword,
+              imageName: keyword,
+              labels: { type: "flattened", ignore_above: 1024 },
+              inspect: {
+                properties: {
+                  privileged: { type: "boolean" },
+                  capAdd: keyword,
+                  mounts: { properties: { type: keyword, source: keyword, destination: keyword, readWrite: { type: "boolean" } } },
+                  networkMode: keyword,
+                  pidMode: keyword,
+                  ipcMode: keyword,
+                  utsMode: keyword,
+                  user: keyword,
+                  seccompProfile: keyword,
+                  apparmorProfile: keyword,
+                  restartPolicy: keyword,
+                  image: keyword,
+                  imageId: keyword,
+                },
+              },
+            },
+          },
         },
       },
     },

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { chunkBulk, indexUntilSettled, type BulkDoc, type ItemOutcome } from "../src/index.js";
+
+const doc = (id: string, bytes = 10): BulkDoc => ({ index: "dockwatch-alerts-2025.01.01", id, source: JSON.stringify({ p: "x".repeat(bytes) }) });
+
+class Refused extends Error {}
+
+const base = {
+  isRetryable: (err: unknown) => err instanceof Refused,
+  maxDocs: 100,
+  maxBytes: 1 << 20,
+  retryInitialMs: 1,
+  retryMaxMs: 2,
+  signal: new AbortController().signal,
+};
+
+describe("chunkBulk", () => {
+  it("splits by document count and by NDJSON bytes; an oversized document goes alone", () => {
+    const docs = ["a", "b", "c", "d", "e"].map((id) => doc(id));
+    assert.deepEqual(chunkBulk(docs, 2, 1 << 20).map((c) => c.map((d) => d.id)), [["a", "b"], ["c", "d"], ["e"]]);
+    // Each document is 67 bytes of NDJSON: action line, source line, two newlines.
+    const size = Buffer.byteLength(`{"index":{"_index":"dockwatch-alerts-2025.01.01","_id":"a"}}\n{"p":"xxxxxxxxxx"}\n`);
+    assert.deepEqual(chunkBulk(docs, 100, size * 2).map((c) => c.length), [2, 2, 1]);
+    assert.deepEqual(chunkBulk([doc("big", 5000), doc("small")], 100, 1000).map((c) => c.map((d) => d.id)), [["big"], ["small"]]);
+  });
+});
+
+describe("indexUntilSettled", () => {
+  it("sends again only the items that failed with a retryable status, and returns the rejected ones", async () => {
+    const sent: string[][] = [];
+    const answers: Record<string, ItemOutcome[]> = {
+      "a,b,c,d": [
+        { kind: "indexed" },
+        { kind: "retry", status: 429, error: "es_rejected_execution_exception: queue full" },
+        { kind: "reject", status: 400, error: "mapper_parsing_exception: failed to parse field [rule.level]" },
+        { kind: "retry", status: 503, error: "unavailable_shards_exception: primary not active" },
+      ],
+      "b,d": [{ kind: "retry", status: 429, error: "queue full" }, { kind: "indexed" }],
+      b: [{ kind: "indexed" }],
+    };
+    const rejected = await indexUntilSettled(["a", "b", "c", "d"].map((id) => doc(id)), {
+      ...base,
+      send: async (chunk) => {
+        const key = chunk.map((d) => d.id).join(",");
+        sent.push(chunk.map((d) => d.id));
+        return answers[key]!;
+      },
+    });
+    assert.deepEqual(sent, [["a", "b", "c", "d"], ["b", "d"], ["b"]]);
+    assert.deepEqual(rejected.map((r) => [r.doc.id, r.status]), [["c", 400]]);
+  });
+
+  it("holds the whole batch while Elasticsearch is unreachable, then indexes it", async () => {
+    let calls = 0;
+    const events: string[] = [];
+    const rejected = await indexUntilSettled([doc("a"), doc("b")], {
+      ...base,
+      send: async (chunk) => {
+        calls += 1;
+        if (calls <= 3) throw new Refused("connect ECONNREFUSED 127.0.0.1:9200");
+        return chunk.map(() => ({ kind: "indexed" }) as const);
+      },
+      onUnavailable: () => events.push("down"),
+      onAvailable: () => events.push("up"),
+    });
+    assert.equal(calls, 4);
+    assert.deepEqual(rejected, []);
+    assert.deepEqual(events, ["down", "up"], "one line when it goes, one when it is back");
+  });
+
+  it("throws a non-retryable failure of the whole request instead of looping", async () => {
+    await assert.rejects(
+      indexUntilSettled([doc("a")], { ...base, send: async () => Promise.reject(new Error("401 security_exception")) }),
+      /401 security_exception/,
+    );
+  });
+
+  it("gives the batch up when the signal is aborted (stop during an outage)", async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const run = indexUntilSettled([doc("a")], {
+      ...base,
+      retryInitialMs: 60_000,
+      retryMaxMs: 60_000,
+      signal: stop.signal,
+      send: async () => {
+        calls += 1;
+        throw new Refused("connect ECONNREFUSED");
+      },
+    });
+    setImmediate(() => stop.abort(new Error("the sink is stopping")));
+    await assert.rejects(run, /the sink is stopping/);
+    assert.equal(calls, 1, "no retry after the abort");
+  });
+
+  it("backs off with jitter under a cap", async () => {
+    const { backoffDelay } = await import("@dockwatch/runtime");
+    const delays = [0, 1, 2, 10, 30].map((attempt) => [backoffDelay(attempt, { initialMs: 200, maxMs: 30_000, random: () => 0 }), backoffDelay(attempt, { initialMs: 200, maxMs: 30_000, random: () => 0.999 })]);
+    assert.deepEqual(delays.map(([lo]) => lo), [100, 200, 400, 15_000, 15_000]);
+    assert.ok(delays.every(([lo, hi]) => hi! > lo! && hi! <= 30_000));
+  });
+});

@@ -1,0 +1,82 @@
+import type { Alert } from "@dockwatch/contracts";
+
+export interface AlertSpec {
+  id: string;
+  /** Source event time, epoch seconds: decides the daily index. */
+  eventSeconds: number;
+  /** The rules service's processing time (the `timestamp` field). */
+  timestamp: string;
+  level?: number;
+  ruleId?: string;
+  groups?: string[];
+  agentName?: string;
+  container?: string;
+  image?: string;
+  labels?: Record<string, string>;
+  ruleset: string;
+}
+
+/** An alert as the rules service writes it, with the parts a test varies. */
+export function makeAlert(s: AlertSpec): Alert {
+  const time = String(s.eventSeconds);
+  const container = s.container ?? "web-1";
+  const labels = s.labels ?? { "com.example.team": "blue" };
+  return {
+    timestamp: s.timestamp,
+    rule: {
+      level: s.level ?? 3,
+      description: `Container ${container} started`,
+      id: s.ruleId ?? "87903",
+      mail: false,
+      groups: s.groups ?? ["docker"],
+      pci_dss: [],
+      gdpr: [],
+      hipaa: [],
+      nist_800_53: [],
+      mitre: [],
+    },
+    agent: { id: "001", name: s.agentName ?? "agent-a", ip: "127.0.0.1" },
+    manager: { name: "m" },
+    id: s.id,
+    cluster: { name: "c", node: "n" },
+    full_log: `{"integration":"docker","docker":{"Action":"start","time":${time}}}`,
+    decoder: { name: "json" },
+    data: {
+      integration: "docker",
+      docker: {
+        status: "start",
+        id: `${container}-id`,
+        from: s.image ?? "dockwatch/busybox:1.35.0",
+        Type: "container",
+        Action: "start",
+        Actor: { ID: `${container}-id`, Attributes: { name: container, image: s.image ?? "dockwatch/busybox:1.35.0", ...labels } },
+        scope: "local",
+        time,
+        timeNano: `${time}000000001`,
+      },
+    },
+    location: "Wazuh-Docker",
+    dockwatch: { version: "0.1.0", ruleset: s.ruleset },
+    container: {
+      id: `${container}-id`,
+      name: container,
+      imageName: s.image ?? "dockwatch/busybox:1.35.0",
+      labels,
+      inspect: {
+        privileged: (s.level ?? 3) >= 12,
+        capAdd: ["NET_ADMIN"],
+        mounts: [{ type: "bind", source: "/var/run/docker.sock", destination: "/var/run/docker.sock", readWrite: true }],
+        networkMode: "bridge",
+        pidMode: null,
+        ipcMode: "private",
+        utsMode: null,
+        user: "0",
+        seccompProfile: null,
+        apparmorProfile: null,
+        restartPolicy: "no",
+        image: s.image ?? "dockwatch/busybox:1.35.0",
+        imageId: "sha256:0123",
+      },
+    },
+  };
+}
