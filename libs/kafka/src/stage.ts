@@ -13,6 +13,40 @@ export interface StageOptions<In, Out> {
   logger: Logger;
   metrics?: Metrics;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Upper bound of one produce request. A stage's output can be larger than
+   * its input (a decoded record is 2-3 times its raw one), and one request
+   * over the broker's message.max.bytes (1 MiB by default) would fail on every
+   * retry; so a batch's output goes out as consecutive sends under this size.
+   */
+  maxSendBytes?: number;
+}
+
+/** Approximate wire size of a record (key, value, headers, framing). */
+export function recordBytes(r: OutputRecord): number {
+  const size = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
+  let n = 64 + size(r.key) + r.value.length;
+  for (const [k, v] of Object.entries(r.headers)) n += k.length + size(v);
+  return n;
+}
+
+/** Splits records, in order, into consecutive chunks of at most `maxBytes` (a larger record goes alone). */
+export function chunkByBytes(records: OutputRecord[], maxBytes: number): OutputRecord[][] {
+  const chunks: OutputRecord[][] = [];
+  let current: OutputRecord[] = [];
+  let size = 0;
+  for (const r of records) {
+    const bytes = recordBytes(r);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(r);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** Groups output records into one acks=all send per batch (kafkajs sendBatch). */
@@ -56,7 +90,10 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
         }
       }
       await heartbeat();
-      if (out.length > 0) await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(out) });
+      // Sequential sends keep per-partition order (one request in flight); all are acked before the commit.
+      for (const chunk of chunkByBytes(out, opts.maxSendBytes ?? 900_000)) {
+        await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) });
+      }
       metrics?.inc("records_in_total", "records consumed", records.length);
       metrics?.inc("records_out_total", "records produced to the output topic", out.length - dead);
       metrics?.inc("dead_letters_total", "records sent to the dead-letter topic", dead);

@@ -114,3 +114,15 @@ describe("toTopicMessages", () => {
   });
 });
 
+
+describe("chunkByBytes", () => {
+  const rec = (n: number, bytes: number) => ({ topic: "out", key: `k${n}`, value: Buffer.alloc(bytes), headers: {} });
+  it("keeps order and bounds each chunk, a record larger than the bound going alone", async () => {
+    const { chunkByBytes, recordBytes } = await import("../src/index.js");
+    const records = [rec(1, 400), rec(2, 400), rec(3, 400), rec(4, 5000), rec(5, 10)];
+    const limit = recordBytes(rec(0, 400)) * 2;
+    const chunks = chunkByBytes(records, limit);
+    assert.deepEqual(chunks.map((c) => c.map((r) => r.key)), [["k1", "k2"], ["k3"], ["k4"], ["k5"]]);
+    for (const c of chunks) if (c.length > 1) assert.ok(c.reduce((n, r) => n + recordBytes(r), 0) <= limit);
+  });
+});

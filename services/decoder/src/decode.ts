@@ -1,5 +1,7 @@
 import type { DecodedEvent, DockerEvent, EngineEvent, WazuhDocker } from "@dockwatch/contracts";
+import { categorize, containerLabels } from "./ecs.js";
 import { parseLossless, pythonJsonDumps } from "./python-json.js";
+import { createRedactor, type Redactor } from "./redact.js";
 
 /** A raw record the decoder cannot turn into a normalized one (goes to the DLQ). */
 export class DecodeError extends Error {
@@ -25,8 +27,12 @@ export function wazuhView(ev: EngineEvent): WazuhDocker {
   };
 }
 
-/** The engine's event as Python's docker-listener logged it, digits verbatim. */
-export function fullLog(raw: DockerEvent): string {
+/**
+ * The engine's event as Python's docker-listener logged it, digits verbatim.
+ * Secrets are masked inside the string values before serializing, so the
+ * result is still valid JSON.
+ */
+export function fullLog(raw: DockerEvent, redactor: Redactor = DEFAULT_REDACTOR): string {
   let docker: unknown;
   if (raw.raw !== null) {
     try {
@@ -37,34 +43,11 @@ export function fullLog(raw: DockerEvent): string {
   } else {
     docker = raw.event ?? { status: raw.status, gap: raw.gap };
   }
-  return `{"integration": "docker", "docker": ${pythonJsonDumps(docker)}}`;
+  return `{"integration": "docker", "docker": ${pythonJsonDumps(redactor.value(docker))}}`;
 }
 
-const EVENT_TYPE: Record<string, string[]> = {
-  create: ["creation"],
-  start: ["start"],
-  restart: ["start"],
-  unpause: ["start"],
-  stop: ["end"],
-  die: ["end"],
-  kill: ["end"],
-  pause: ["change"],
-  destroy: ["deletion"],
-  delete: ["deletion"],
-  remove: ["deletion"],
-  rename: ["change"],
-  update: ["change"],
-};
-
-const EVENT_CATEGORY: Record<string, string[]> = {
-  container: ["process"],
-  image: ["package"],
-  network: ["network"],
-  volume: ["file"],
-  secret: ["configuration"],
-  config: ["configuration"],
-  daemon: ["host"],
-};
+/** The default rules only (REDACT_PATTERNS adds to them in the service). */
+export const DEFAULT_REDACTOR = createRedactor();
 
 const nanosToIso = (nanos: bigint) => new Date(Number(nanos / 1_000_000n)).toISOString();
 
@@ -101,12 +84,19 @@ export function splitExec(action: string): DecodedEvent["exec"] {
   return { action: match[1]!, command: words[0] ?? "", args: words.slice(1) };
 }
 
-/** raw DockerEvent -> DecodedEvent: the pure core of the decoder service. */
-export function decodeEvent(raw: DockerEvent): DecodedEvent {
+/**
+ * raw DockerEvent -> DecodedEvent: the pure core of the decoder service.
+ * Everything is derived from the redacted engine event (so `--password x`
+ * cannot survive in exec.args as a lone "x"); full_log is masked inside its
+ * JSON; the collector's inspect facts and messages are masked on their own.
+ * agent/engine/host come from the operator's configuration, not from users.
+ */
+export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDACTOR): DecodedEvent {
   const isEngine = raw.kind === "engine" || raw.kind === "synthesized";
-  if (isEngine && !raw.event) throw new DecodeError(`a ${raw.kind} record without its event`);
-  const ev = isEngine ? raw.event! : collectorEvent(raw);
-  if (!ev.Type || !ev.Action) throw new DecodeError("event without Type or Action");
+  if (isEngine && !raw.event) throw new DecodeError(`${raw.kind} record without its event`);
+  const original = isEngine ? raw.event! : collectorEvent(raw);
+  if (!original.Type || !original.Action || !original.Actor) throw new DecodeError("event without Type, Action or Actor");
+  const ev = redactor.value(original);
   const docker = wazuhView(ev);
   const attributes = ev.Actor.Attributes;
   return {
@@ -114,26 +104,19 @@ export function decodeEvent(raw: DockerEvent): DecodedEvent {
     agent: raw.agent,
     engine: raw.engine,
     docker,
-    fullLog: fullLog(raw),
+    fullLog: fullLog(raw, redactor),
     timestamp: nanosToIso(ev.timeNano),
-    event: {
-      action: ev.Action,
-      type: EVENT_TYPE[ev.Action.split(":")[0]!] ?? ["info"],
-      category: EVENT_CATEGORY[ev.Type] ?? [],
-    },
+    event: { action: ev.Action, ...categorize(ev.Type, ev.Action) },
     container:
       ev.Type === "container"
-        ? {
-            id: ev.Actor.ID,
-            name: attributes.name ?? null,
-            imageName: attributes.image ?? null,
-            labels: Object.fromEntries(Object.entries(attributes).filter(([k]) => k !== "name" && k !== "image")),
-          }
+        ? { id: ev.Actor.ID, name: attributes.name ?? null, imageName: attributes.image ?? null, labels: containerLabels(attributes) }
         : null,
     exec: ev.Type === "container" ? splitExec(ev.Action) : null,
-    inspect: raw.inspect,
+    inspect: raw.inspect && redactor.value(raw.inspect),
     host: { name: raw.agent.name, hostname: raw.engine.hostname, ip: raw.agent.ip },
-    message: message(raw),
+    message: redactMessage(message(raw), redactor),
     receivedAtNano: raw.receivedAtNano,
   };
 }
+
+const redactMessage = (m: string | null, redactor: Redactor) => (m === null ? null : redactor.text(m));

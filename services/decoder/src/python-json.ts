@@ -20,8 +20,13 @@ export function pythonJsonDumps(value: unknown): string {
   return "null";
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 function pythonString(s: string): string {
-  return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const json = JSON.stringify(s);
+  // Almost every engine string is ASCII: skip the replace pass for those.
+  if (!NON_ASCII.test(json)) return json;
+  return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Parses JSON without rounding any number (engine timestamps exceed 2^53). */

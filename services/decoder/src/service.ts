@@ -1,22 +1,53 @@
 import type { DecodedEvent, DockerEvent } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
-import { int, kafkaSettings, parseEnv, runtimeSettings, type Env, type KafkaSettings, type RuntimeSettings } from "@dockwatch/config";
+import { ConfigError, int, kafkaSettings, parseEnv, runtimeSettings, str, type Env, type KafkaSettings, type RuntimeSettings } from "@dockwatch/config";
 import { createPipelineClients, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
-import { decodeEvent } from "./decode.js";
+import { DecodeError, decodeEvent } from "./decode.js";
+import { createRedactor, parseRedactPatterns, type Redactor } from "./redact.js";
 
 export interface DecoderConfig {
   kafka: KafkaSettings;
   runtime: RuntimeSettings;
   maxMessageBytes: number;
+  /**
+   * Largest decoded record and largest produce request. Keep it under the
+   * broker's message.max.bytes (1048588 by default): a decoded record over it
+   * is dead-lettered instead of failing the batch forever.
+   */
+  maxOutputBytes: number;
+  /** dockwatch-decoder unless DECODER_CONSUMER_GROUP says otherwise (a second pipeline on one cluster, tests). */
+  groupId: string;
+  /** The default redaction rules plus REDACT_PATTERNS, compiled at load so a bad pattern stops the service. */
+  redactor: Redactor;
+  redactPatterns: string[];
 }
 
 export function loadDecoderConfig(env: Env): DecoderConfig {
-  const v = parseEnv({ DECODER_MAX_MESSAGE_BYTES: int(1_048_576, 1024, 104_857_600) }, env);
+  const v = parseEnv(
+    {
+      DECODER_MAX_MESSAGE_BYTES: int(1_048_576, 1024, 104_857_600),
+      DECODER_MAX_OUTPUT_BYTES: int(1_000_000, 1024, 104_857_600),
+      DECODER_CONSUMER_GROUP: str(GROUPS.decoder),
+    },
+    env,
+  );
+  let redactPatterns: string[];
+  let redactor: Redactor;
+  try {
+    redactPatterns = parseRedactPatterns(env.REDACT_PATTERNS);
+    redactor = createRedactor(redactPatterns);
+  } catch (err) {
+    throw new ConfigError("REDACT_PATTERNS", `a JSON array of RE2 regular expressions (${(err as Error).message})`, env.REDACT_PATTERNS);
+  }
   return {
     kafka: kafkaSettings(env, "decoder"),
     runtime: runtimeSettings(env, HEALTH_PORTS.decoder),
     maxMessageBytes: v.DECODER_MAX_MESSAGE_BYTES,
+    maxOutputBytes: v.DECODER_MAX_OUTPUT_BYTES,
+    groupId: v.DECODER_CONSUMER_GROUP,
+    redactor,
+    redactPatterns,
   };
 }
 
@@ -33,7 +64,8 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
   const stage = createStage<DockerEvent, DecodedEvent>({
     kafka: clients.kafka,
     producer: clients.producer,
-    groupId: GROUPS.decoder,
+    maxSendBytes: config.maxOutputBytes,
+    groupId: config.groupId,
     inputTopic: topics.raw,
     logger,
     metrics,
@@ -43,8 +75,14 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
       dlqTopic: topics.dlq,
       maxMessageBytes: config.maxMessageBytes,
       decode: (bytes) => clients.codec.decode<DockerEvent>("DockerEvent", bytes),
-      transform: (raw, record) => [{ key: record.key, value: decodeEvent(raw) }],
-      encode: (value) => clients.codec.encode("DecodedEvent", value),
+      transform: (raw, record) => [{ key: record.key, value: decodeEvent(raw, config.redactor) }],
+      encode: (value) => {
+        const bytes = clients.codec.encode("DecodedEvent", value);
+        if (bytes.length > config.maxOutputBytes) {
+          throw new DecodeError(`decoded record of ${bytes.length} bytes exceeds DECODER_MAX_OUTPUT_BYTES (${config.maxOutputBytes})`);
+        }
+        return bytes;
+      },
     },
   });
   return startService({

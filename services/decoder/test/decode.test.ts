@@ -1,30 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { DockerEvent, EngineEvent } from "@dockwatch/contracts";
 import { seedAlerts } from "@dockwatch/test-helpers";
-import { parse, isLosslessNumber } from "lossless-json";
+import { parse } from "lossless-json";
 import { DecodeError, decodeEvent, pythonJsonDumps } from "../src/index.js";
-
-const agent = { id: "002", name: "agent001", ip: "192.168.122.19" };
-const engine = { id: "ENGINE", hostname: "host", version: "20.10.24", apiVersion: "1.41" };
-
-/** What the collector would publish for an engine line (its lossless parse, like the collector's). */
-function rawFromEngineLine(line: string): DockerEvent {
-  const j = parse(line) as Record<string, unknown> & { Actor: { ID: string; Attributes: Record<string, string> } };
-  const big = (v: unknown) => BigInt(isLosslessNumber(v) ? v.value : String(v));
-  const event: EngineEvent = {
-    Type: String(j.Type),
-    Action: String(j.Action),
-    Actor: j.Actor,
-    scope: (j.scope as string) ?? null,
-    time: big(j.time),
-    timeNano: big(j.timeNano),
-    status: (j.status as string) ?? null,
-    id: (j.id as string) ?? null,
-    from: (j.from as string) ?? null,
-  };
-  return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null, inspect: null };
-}
+import { agent, engine, rawFromEngineLine } from "./helpers.js";
 
 describe("decodeEvent on the seed's four events", () => {
   for (const seed of seedAlerts()) {
