@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
-import { interpolate, type Rule } from "./ruleset.js";
+import type { CompiledRule } from "./engine/compile.js";
+import { interpolate } from "./engine/fields.js";
 
 export interface AlertContext {
   manager: { name: string };
@@ -37,26 +38,31 @@ export function formatTimestamp(now: Date, utcOffsetMinutes: number): string {
   return local.toISOString().replace("Z", offset);
 }
 
-export function buildAlert(event: DecodedEvent, rule: Rule, ctx: AlertContext): Alert {
+/**
+ * The seed's alert document for `event` matched by `rule`. A correlation
+ * alert passes its own `id` (from the correlation window) and the data of the
+ * event that completed the window.
+ */
+export function buildAlert(event: DecodedEvent, rule: CompiledRule, ctx: AlertContext, id = alertId(event)): Alert {
   return {
     timestamp: formatTimestamp(ctx.now, ctx.utcOffsetMinutes),
     rule: {
       level: rule.level,
       description: interpolate(rule.description, event),
       id: rule.id,
-      mail: rule.mail ?? false,
+      mail: rule.mail,
       groups: [...rule.groups],
-      pci_dss: [],
-      gdpr: [],
-      hipaa: [],
-      nist_800_53: [],
-      mitre: [],
+      pci_dss: [...rule.compliance.pci_dss],
+      gdpr: [...rule.compliance.gdpr],
+      hipaa: [...rule.compliance.hipaa],
+      nist_800_53: [...rule.compliance.nist_800_53],
+      mitre: [...rule.mitre],
     },
     agent: event.agent,
     manager: ctx.manager,
-    id: alertId(event),
+    id,
     cluster: ctx.cluster,
-    full_log: event.fullLog,
+    full_log: rule.noFullLog ? null : event.fullLog,
     decoder: { name: "json" },
     data: { integration: "docker", docker: event.docker },
     location: ctx.location,

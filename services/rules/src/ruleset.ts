@@ -1,65 +1,36 @@
-import { createHash } from "node:crypto";
-import type { DecodedEvent } from "@dockwatch/contracts";
+import { fileURLToPath } from "node:url";
+import { compileRuleset, type Ruleset } from "./engine/compile.js";
+import { RulesetError } from "./engine/errors.js";
+import { readRuleFiles } from "./engine/files.js";
 
-// The walking skeleton's ruleset: the seed's four container rules under a
-// level-0 parent. The YAML rule engine (its own issue) replaces this module.
+export { fieldValue, fieldValues, interpolate } from "./engine/fields.js";
+export { compileRuleset, trialOrder, type CompiledRule, type Frequency, type Ruleset } from "./engine/compile.js";
+export { RulesetError, formatProblem, type RuleFileProblem } from "./engine/errors.js";
+export { parseRuleFile, readRuleFiles, ruleFilesIn, RULESET_SCHEMA } from "./engine/files.js";
+export { matchEvent, type MatchResult, type Trial } from "./engine/match.js";
 
-export interface Rule {
-  id: string;
-  level: number;
-  description: string;
-  groups: string[];
-  parent?: string;
-  /** Exact values of dotted fields of the decoded event (`docker.Action`). */
-  match: Record<string, string>;
-  mail?: boolean;
+/** The shipped Docker ruleset (services/rules/ruleset/*.yml); users never edit it. */
+export const SHIPPED_RULES_DIR = fileURLToPath(new URL("../ruleset", import.meta.url));
+
+export interface RulesetSources {
+  shippedDir: string;
+  /** RULES_LOCAL_DIR: the user's rules, overrides and exceptions, layered over the shipped ones. */
+  localDir?: string;
 }
 
-export const SKELETON_RULES: Rule[] = [
-  { id: "87900", level: 0, description: "Docker events.", groups: ["docker"], match: {} },
-  { id: "87903", parent: "87900", level: 3, description: "Container $(docker.Actor.Attributes.name) started", groups: ["docker"], match: { "docker.Type": "container", "docker.Action": "start" } },
-  { id: "87904", parent: "87900", level: 3, description: "Container $(docker.Actor.Attributes.name) stopped", groups: ["docker"], match: { "docker.Type": "container", "docker.Action": "stop" } },
-  { id: "87905", parent: "87900", level: 3, description: "Container $(docker.Actor.Attributes.name) paused", groups: ["docker"], match: { "docker.Type": "container", "docker.Action": "pause" } },
-  { id: "87906", parent: "87900", level: 3, description: "Container $(docker.Actor.Attributes.name) unpaused", groups: ["docker"], match: { "docker.Type": "container", "docker.Action": "unpause" } },
-];
-
-/** Content hash of a ruleset, carried in every alert as dockwatch.ruleset. */
-export function rulesetHash(rules: Rule[]): string {
-  return createHash("sha256").update(JSON.stringify(rules)).digest("hex").slice(0, 16);
-}
-
-/** The value of a dotted path (`docker.Actor.Attributes.name`) in the decoded event. */
-export function fieldValue(event: DecodedEvent, path: string): string | undefined {
-  let cur: unknown = event;
-  for (const part of path.split(".")) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+/** Loads and compiles shipped + local rule files; throws RulesetError with every file:line problem. */
+export function loadRuleset(sources: RulesetSources): Ruleset {
+  const dirs = [sources.shippedDir, ...(sources.localDir ? [sources.localDir] : [])];
+  const { files, problems } = readRuleFiles(dirs);
+  if (problems.length > 0) {
+    // Report semantic problems of the valid files too, so one run lists everything.
+    try {
+      compileRuleset(files);
+    } catch (err) {
+      if (err instanceof RulesetError) throw new RulesetError([...problems, ...err.problems]);
+      throw err;
+    }
+    throw new RulesetError(problems);
   }
-  if (cur === null || cur === undefined) return undefined;
-  return typeof cur === "object" ? JSON.stringify(cur) : String(cur);
-}
-
-/** `$(field)` interpolation, as in Wazuh rule descriptions. */
-export function interpolate(template: string, event: DecodedEvent): string {
-  return template.replace(/\$\(([\w.@-]+)\)/g, (_, path: string) => fieldValue(event, path) ?? "");
-}
-
-const matches = (rule: Rule, event: DecodedEvent) =>
-  Object.entries(rule.match).every(([path, expected]) => fieldValue(event, path) === expected);
-
-/**
- * Walks the rule tree from the roots: a rule is tried only when its parent
- * matched, and the deepest match wins (Wazuh's "most specific rule").
- */
-export function matchRules(event: DecodedEvent, rules: Rule[]): Rule | undefined {
-  const children = (parent: string | undefined) => rules.filter((r) => r.parent === parent);
-  let best: Rule | undefined;
-  let frontier = children(undefined);
-  while (frontier.length > 0) {
-    const hit = frontier.find((r) => matches(r, event));
-    if (!hit) break;
-    best = hit;
-    frontier = children(hit.id);
-  }
-  return best;
+  return compileRuleset(files);
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DecodedEvent } from "@dockwatch/contracts";
 import { seedAlerts } from "@dockwatch/test-helpers";
-import { SKELETON_RULES, alertId, evaluate, formatTimestamp, type AlertContext } from "../src/index.js";
+import { SHIPPED_RULES_DIR, alertId, evaluate, formatTimestamp, loadRuleset, type AlertContext } from "../src/index.js";
 
 const ctx: AlertContext = {
   manager: { name: "localhost.localdomain" },
@@ -13,6 +13,8 @@ const ctx: AlertContext = {
   now: new Date("2018-10-05T15:15:33.892Z"),
   utcOffsetMinutes: 120,
 };
+
+const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
 
 /** The decoded event the seed's alert came from (its data.docker and full_log). */
 function decodedFromSeed(seed: ReturnType<typeof seedAlerts>[number]): DecodedEvent {
@@ -35,10 +37,10 @@ function decodedFromSeed(seed: ReturnType<typeof seedAlerts>[number]): DecodedEv
   };
 }
 
-describe("the seed's four alerts", () => {
+describe("the seed's four alerts, from the shipped YAML ruleset", () => {
   for (const seed of seedAlerts()) {
-    it(`docker ${seed.action} apache -> rule ${seed.document.rule.id}`, () => {
-      const [alert, ...more] = evaluate(decodedFromSeed(seed), SKELETON_RULES, 3, ctx);
+    it(`docker ${seed.action} apache -> rule ${seed.document.rule.id}`, async () => {
+      const [alert, ...more] = await evaluate(decodedFromSeed(seed), ruleset, { minLevel: 3, ctx });
       assert.equal(more.length, 0, "one alert per source event");
       assert.ok(alert);
       assert.deepEqual(alert.rule.id, seed.document.rule.id);
@@ -46,6 +48,7 @@ describe("the seed's four alerts", () => {
         { level: alert.rule.level, description: alert.rule.description, id: alert.rule.id, mail: alert.rule.mail, groups: alert.rule.groups },
         seed.document.rule,
       );
+      assert.deepEqual([alert.rule.pci_dss, alert.rule.gdpr, alert.rule.hipaa, alert.rule.nist_800_53, alert.rule.mitre], [[], [], [], [], []]);
       assert.equal(alert.full_log, seed.document.full_log);
       assert.equal(alert.location, seed.document.location);
       assert.deepEqual(alert.decoder, seed.document.decoder);
@@ -54,17 +57,18 @@ describe("the seed's four alerts", () => {
       assert.deepEqual(alert.agent, seed.document.agent);
       assert.equal(alert.data.integration, "docker");
       assert.match(alert.id, new RegExp(`^${String(seed.document.data.docker.time)}\\.\\d+$`));
+      assert.equal(alert.dockwatch.ruleset, "test");
     });
   }
 
-  it("the minimum level filters alerts out", () => {
-    assert.deepEqual(evaluate(decodedFromSeed(seedAlerts()[0]!), SKELETON_RULES, 4, ctx), []);
+  it("the minimum level filters alerts out", async () => {
+    assert.deepEqual(await evaluate(decodedFromSeed(seedAlerts()[0]!), ruleset, { minLevel: 4, ctx }), []);
   });
 
-  it("an event no child rule matches gives no alert (the level-0 parent emits nothing)", () => {
+  it("an event that ends on a level-0 group gives no alert", async () => {
     const event = decodedFromSeed(seedAlerts()[0]!);
-    event.docker = { ...event.docker, Action: "exec_start: sh" };
-    assert.deepEqual(evaluate(event, SKELETON_RULES, 0, ctx), []);
+    event.docker = { ...event.docker, Action: "health_status: healthy" };
+    assert.deepEqual(await evaluate(event, ruleset, { minLevel: 0, ctx }), []);
   });
 });
 

@@ -1,0 +1,81 @@
+import type { Redis } from "ioredis";
+import type { CorrelationHit, Correlator, FrequencySpec } from "./index.js";
+import { redisCall } from "./redis.js";
+import { correlationId, windowKeys, windowStart } from "./window.js";
+
+/**
+ * One atomic step of a (rule, group, window), see window.ts for the window.
+ * KEYS[1] set of event ids counted in the window, KEYS[2] "fired" marker hash.
+ * ARGV: eventId, frequency, ttlMs. Returns {fired (0|1), count}.
+ *
+ * - A window that already fired counts nothing more, so the set stays at most
+ *   `frequency` ids long whatever the event rate.
+ * - SADD makes a redelivered event (same id) count once.
+ * - The script runs atomically, so of two instances racing on one group key
+ *   exactly one sees the count reach `frequency` with no marker yet.
+ * - The marker remembers which event fired the window. When that very event
+ *   is delivered again (its batch was retried because producing the alert
+ *   failed, or the partition moved to another instance), the hit is returned
+ *   again with the same correlation id: the alert stays at-least-once and its
+ *   deterministic id makes the repeat overwrite itself downstream. Any other
+ *   event of a fired window gets nothing.
+ * - Both keys expire `ttlMs` after their last write (the window plus a grace
+ *   for late and redelivered events), so no state outlives its window for long.
+ */
+const OBSERVE_LUA = `
+local firedBy = redis.call('HGET', KEYS[2], 'event')
+if firedBy then
+  if firedBy == ARGV[1] then
+    return {1, tonumber(redis.call('HGET', KEYS[2], 'count'))}
+  end
+  return {0, -1}
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local count = redis.call('SCARD', KEYS[1])
+if count >= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[2], 'event', ARGV[1], 'count', count)
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  return {1, count}
+end
+return {0, count}
+`;
+
+type ObserveReply = [number, number];
+
+interface CorrelationCommands {
+  dockwatchCorrelate(eventsKey: string, firedKey: string, eventId: string, frequency: number, ttlMs: number): Promise<ObserveReply>;
+}
+
+export interface RedisCorrelatorOptions {
+  /** Prefix of every key (tests and several deployments sharing one Redis). */
+  keyPrefix: string;
+  /**
+   * How long a window's keys outlive its last write, beyond the timeframe:
+   * late events of the window and redeliveries within this time are still
+   * deduplicated. Default 5 minutes (longer than a consumer-group rebalance).
+   */
+  graceMs?: number;
+}
+
+/** Keys live the window plus the grace after their last write. */
+export const windowTtlMs = (timeframeMs: number, graceMs: number) => timeframeMs + graceMs;
+
+export function createRedisCorrelator(redis: Redis, opts: RedisCorrelatorOptions): Correlator {
+  const graceMs = opts.graceMs ?? 5 * 60_000;
+  // defineCommand sends EVALSHA and falls back to EVAL once after a SCRIPT FLUSH or a Redis restart.
+  if (!("dockwatchCorrelate" in redis)) redis.defineCommand("dockwatchCorrelate", { numberOfKeys: 2, lua: OBSERVE_LUA });
+  const commands = redis as unknown as CorrelationCommands;
+  return {
+    async observe(spec: FrequencySpec, group: string, eventId: string, eventTimeMs: number): Promise<CorrelationHit | null> {
+      if (!Number.isInteger(spec.frequency) || spec.frequency < 1) throw new RangeError(`rule ${spec.ruleId}: frequency must be a positive integer`);
+      const start = windowStart(eventTimeMs, spec.timeframeMs);
+      const keys = windowKeys(opts.keyPrefix, spec.ruleId, group, start);
+      const [fired, count] = await redisCall(`correlate rule ${spec.ruleId}`, () =>
+        commands.dockwatchCorrelate(keys.events, keys.fired, eventId, spec.frequency, windowTtlMs(spec.timeframeMs, graceMs)),
+      );
+      if (fired !== 1) return null;
+      return { ruleId: spec.ruleId, groupKey: group, windowStartMs: start, count, correlationId: correlationId(spec.ruleId, group, start) };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { Component, Logger } from "@dockwatch/runtime";
+import type { HostTransition, HostWatch } from "./hosts.js";
+
+export interface HostSweeperOptions {
+  watch: HostWatch;
+  intervalMs: number;
+  silentAfterMs: number;
+  logger: Logger;
+  /** Produces the alerts of these transitions; throws when they were not acknowledged. */
+  emit(transitions: HostTransition[]): Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Sweeps for silent hosts every `intervalMs` on each rules instance (the Lua
+ * claim makes concurrent sweeps of several instances alert once). Confirms a
+ * claim only after its alert was produced; a failed emit leaves the claim to
+ * expire, and a later sweep (here or on another instance) re-emits it with the
+ * same alert id.
+ *
+ * No sweep in the first `silentAfterMs` after start: a rules service that was
+ * down has a backlog of heartbeats to consume before last-seen times are
+ * current again, and judging them earlier would call every host silent.
+ */
+export function createHostSweeper(opts: HostSweeperOptions): Component & { sweepNow(): Promise<HostTransition[]> } {
+  const now = opts.now ?? Date.now;
+  let timer: NodeJS.Timeout | undefined;
+  let startedAt = 0;
+  let inFlight: Promise<unknown> | undefined;
+
+  async function sweepNow(): Promise<HostTransition[]> {
+    const silent = await opts.watch.sweep(now());
+    if (silent.length === 0) return silent;
+    await opts.emit(silent);
+    await opts.watch.confirm(silent.map((t) => t.agentId));
+    opts.logger.info({ agents: silent.map((t) => t.agentId) }, "silent hosts alerted");
+    return silent;
+  }
+
+  function tick(): void {
+    // One sweep at a time per instance: a slow Redis skips ticks rather than queueing them.
+    if (inFlight || now() - startedAt < opts.silentAfterMs) return;
+    inFlight = sweepNow()
+      .catch((err: Error) => opts.logger.warn(`silent-host sweep failed, retried at the next one: ${err.message}`))
+      .finally(() => (inFlight = undefined));
+  }
+
+  return {
+    name: "silent-host sweeper",
+    async start() {
+      startedAt = now();
+      timer = setInterval(tick, opts.intervalMs);
+    },
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+    sweepNow,
+  };
+}

@@ -1,0 +1,42 @@
+import type { DecodedEvent } from "@dockwatch/contracts";
+
+/**
+ * Every value at a dotted path of the decoded event, as strings. Lists are
+ * walked element by element, so `inspect.mounts.source` gives each mount's
+ * source and `inspect.capAdd` each capability; a missing or null value gives
+ * none. Objects at the end of the path are given as JSON.
+ */
+export function fieldValues(event: DecodedEvent, path: string): string[] {
+  return valuesAt(event, path.split("."));
+}
+
+/** fieldValues with the path already split (compiled conditions split it once). */
+export function valuesAt(event: DecodedEvent, parts: readonly string[]): string[] {
+  const out: string[] = [];
+  collect(event, parts, 0, out);
+  return out;
+}
+
+function collect(cur: unknown, parts: readonly string[], i: number, out: string[]): void {
+  if (cur === null || cur === undefined) return;
+  if (Array.isArray(cur)) {
+    for (const item of cur) collect(item, parts, i, out);
+    return;
+  }
+  if (i === parts.length) {
+    out.push(typeof cur === "object" ? JSON.stringify(cur, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : String(cur));
+    return;
+  }
+  if (typeof cur !== "object") return;
+  collect((cur as Record<string, unknown>)[parts[i]!], parts, i + 1, out);
+}
+
+/** The first value at a dotted path, or undefined. */
+export function fieldValue(event: DecodedEvent, path: string): string | undefined {
+  return fieldValues(event, path)[0];
+}
+
+/** `$(field)` interpolation, as in Wazuh rule descriptions; a list gives its values comma-separated. */
+export function interpolate(template: string, event: DecodedEvent): string {
+  return template.replace(/\$\(([\w.@-]+)\)/g, (_, path: string) => fieldValues(event, path).join(", "));
+}

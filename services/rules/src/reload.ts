@@ -1,0 +1,88 @@
+import { watch, type FSWatcher } from "node:fs";
+import type { Component, Logger } from "@dockwatch/runtime";
+import type { Ruleset } from "./engine/compile.js";
+import { RulesetError, formatProblem } from "./engine/errors.js";
+import { loadRuleset, type RulesetSources } from "./ruleset.js";
+
+export interface RulesetHolder extends Component {
+  /** The ruleset in force: the last one that loaded without errors. */
+  current(): Ruleset;
+  /**
+   * Loads the files again. An invalid ruleset is rejected (its problems
+   * logged with file:line) and the old one keeps running. Resolves true when
+   * the new ruleset took over.
+   */
+  reload(reason: string): boolean;
+}
+
+export interface RulesetHolderOptions {
+  sources: RulesetSources;
+  logger: Logger;
+  /** Quiet time after the last file change before reloading (editors write in several steps). */
+  debounceMs?: number;
+  /** Reload on SIGHUP (default true). */
+  sighup?: boolean;
+  onReload?: (ruleset: Ruleset) => void;
+}
+
+/**
+ * Holds the ruleset and reloads it on SIGHUP and when a file of the shipped or
+ * local directory changes. The first load throws RulesetError: a service must
+ * not start with a broken ruleset.
+ */
+export function createRulesetHolder(opts: RulesetHolderOptions): RulesetHolder {
+  const { logger, sources } = opts;
+  let ruleset = loadRuleset(sources);
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  function reload(reason: string): boolean {
+    let next: Ruleset;
+    try {
+      next = loadRuleset(sources);
+    } catch (err) {
+      if (!(err instanceof RulesetError)) throw err;
+      logger.error(
+        { reason, problems: err.problems.map(formatProblem), ruleset: ruleset.hash },
+        `ruleset reload rejected (${err.problems.length} error(s)); keeping ruleset ${ruleset.hash}:\n${err.problems.map(formatProblem).join("\n")}`,
+      );
+      return false;
+    }
+    if (next.hash !== ruleset.hash) {
+      logger.info({ reason, from: ruleset.hash, to: next.hash, rules: next.rules.size }, "ruleset reloaded");
+    }
+    ruleset = next;
+    opts.onReload?.(next);
+    return true;
+  }
+
+  const onSighup = () => reload("SIGHUP");
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => reload("file change"), opts.debounceMs ?? 500);
+  };
+
+  return {
+    name: "ruleset",
+    current: () => ruleset,
+    reload,
+    async start() {
+      for (const dir of [sources.shippedDir, sources.localDir]) {
+        if (!dir) continue;
+        try {
+          watchers.push(watch(dir, schedule));
+        } catch (err) {
+          // A local dir created later is picked up by SIGHUP.
+          logger.warn(`not watching ${dir}: ${(err as Error).message}`);
+        }
+      }
+      if (opts.sighup !== false) process.on("SIGHUP", onSighup);
+    },
+    async stop() {
+      clearTimeout(timer);
+      for (const w of watchers.splice(0)) w.close();
+      process.off("SIGHUP", onSighup);
+    },
+    ready: () => true,
+  };
+}

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { SHIPPED_RULES_DIR, loadRuleset, matchEvent } from "../src/index.js";
+import { decodedEvent, type EventSketch } from "./event.js";
+
+interface Case {
+  rule: string;
+  positive: EventSketch;
+  negative: EventSketch;
+}
+
+const { cases } = parse(readFileSync(new URL("fixtures/docker-rules.yml", import.meta.url), "utf8")) as { cases: Case[] };
+const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
+
+/** The rule ids an event reaches: the chain's winner, or the frequency rules it counts for. */
+function reached(sketch: EventSketch, frequencyRule: boolean): string[] {
+  const match = matchEvent(decodedEvent(sketch), ruleset);
+  return frequencyRule ? match.correlations.map((r) => r.id) : match.rule ? [match.rule.id] : [];
+}
+
+describe("every shipped rule has a positive and a negative fixture", () => {
+  it("the fixtures cover every rule of the shipped ruleset, once", () => {
+    assert.deepEqual(cases.map((c) => c.rule).sort(), [...ruleset.rules.keys()].sort());
+  });
+
+  for (const c of cases) {
+    const rule = ruleset.rules.get(c.rule);
+    const frequencyRule = rule?.frequency !== undefined;
+    it(`${c.rule} ${rule?.description ?? "(missing)"}`, () => {
+      assert.ok(rule, `rule ${c.rule} is in the ruleset`);
+      assert.ok(reached(c.positive, frequencyRule).includes(c.rule), `positive ${JSON.stringify(c.positive)} reaches ${c.rule}`);
+      assert.ok(!reached(c.negative, frequencyRule).includes(c.rule), `negative ${JSON.stringify(c.negative)} does not reach ${c.rule}`);
+    });
+  }
+});

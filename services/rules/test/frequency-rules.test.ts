@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Alert } from "@dockwatch/contracts";
+import type { AlertContext } from "../src/alert.js";
+import type { CorrelationHit, Correlator, FrequencySpec } from "../src/correlation/index.js";
+import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
+import { decodedEvent } from "./event.js";
+
+/**
+ * The Correlator contract in memory (tumbling windows, distinct event ids,
+ * one hit per window), to test the rule engine's side alone; the Redis
+ * implementation has its own tests against the real Redis.
+ */
+function memoryCorrelator(): Correlator & { calls: { spec: FrequencySpec; group: string; eventId: string }[] } {
+  const windows = new Map<string, { ids: Set<string>; fired: boolean }>();
+  const calls: { spec: FrequencySpec; group: string; eventId: string }[] = [];
+  return {
+    calls,
+    async observe(spec, group, eventId, eventTimeMs): Promise<CorrelationHit | null> {
+      calls.push({ spec, group, eventId });
+      const start = eventTimeMs - (eventTimeMs % spec.timeframeMs);
+      const key = `${spec.ruleId}|${group}|${start}`;
+      const w = windows.get(key) ?? { ids: new Set<string>(), fired: false };
+      windows.set(key, w);
+      if (w.fired) return null;
+      w.ids.add(eventId);
+      if (w.ids.size < spec.frequency) return null;
+      w.fired = true;
+      return { ruleId: spec.ruleId, groupKey: group, windowStartMs: start, count: w.ids.size, correlationId: `corr-${key}` };
+    },
+  };
+}
+
+const ctx: AlertContext = {
+  manager: { name: "m" },
+  cluster: { name: "c", node: "n" },
+  location: "Wazuh-Docker",
+  version: "0.1.0",
+  ruleset: "test",
+  now: new Date(),
+  utcOffsetMinutes: 0,
+};
+const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
+const base = 1_700_000_040_000n; // ms, 40 s into a 60 s window
+const die = (i: number, container = "c1", exitCode = "1") =>
+  decodedEvent({
+    type: "container",
+    action: "die",
+    id: container,
+    attributes: { name: container, exitCode },
+    timeNano: ((base + BigInt(i) * 1000n) * 1_000_000n).toString(),
+  });
+
+describe("frequency rules through the Correlator interface", () => {
+  it("the fifth failed exit of one container within the window raises one crash-loop alert beside its own", async () => {
+    const correlator = memoryCorrelator();
+    const ids: string[][] = [];
+    for (let i = 0; i < 7; i++) {
+      const alerts = await evaluate(die(i), ruleset, { minLevel: 3, ctx, correlator });
+      ids.push(alerts.map((a) => a.rule.id));
+    }
+    assert.deepEqual(ids, [["87953"], ["87953"], ["87953"], ["87953"], ["87953", "87970"], ["87953"], ["87953"]]);
+    const spec = correlator.calls[0]!.spec;
+    assert.deepEqual(spec, { ruleId: "87970", frequency: 5, timeframeMs: 60_000, sameFields: ["agent.id", "docker.Actor.ID"] });
+    assert.equal(correlator.calls[0]!.group, JSON.stringify(["001", "c1"]));
+  });
+
+  it("the correlation alert takes its id from the window and its data from the triggering event", async () => {
+    const correlator = memoryCorrelator();
+    let alerts: Alert[] = [];
+    for (let i = 0; i < 5; i++) alerts = await evaluate(die(i), ruleset, { minLevel: 3, ctx, correlator });
+    const crash = alerts.find((a) => a.rule.id === "87970")!;
+    assert.match(crash.id, /^corr-87970\|/);
+    assert.equal(crash.data.docker.timeNano, die(4).docker.timeNano);
+    assert.equal(crash.rule.level, 10);
+    assert.equal(crash.rule.description, "Container c1 is crash looping (5 failed exits within 60 s)");
+  });
+
+  it("a redelivered event counts once; other containers and clean exits count apart", async () => {
+    const correlator = memoryCorrelator();
+    const hits = async (e: ReturnType<typeof die>) =>
+      (await evaluate(e, ruleset, { minLevel: 3, ctx, correlator })).filter((a) => a.rule.id === "87970").length;
+    let total = 0;
+    for (let i = 0; i < 4; i++) total += await hits(die(i));
+    total += await hits(die(3)); // redelivery of the fourth
+    total += await hits(die(4, "c2"));
+    total += await hits(die(5, "c1", "0"));
+    assert.equal(total, 0);
+    assert.equal(await hits(die(6)), 1);
+  });
+
+  it("without a correlator, frequency rules count nothing and the chain still alerts", async () => {
+    const alerts = await evaluate(die(0), ruleset, { minLevel: 3, ctx });
+    assert.deepEqual(alerts.map((a) => a.rule.id), ["87953"]);
+  });
+
+  it("a correlator failure is retryable (the batch is retried, the record not dead-lettered)", async () => {
+    const failing: Correlator = { observe: () => Promise.reject(new Error("ECONNREFUSED")) };
+    await assert.rejects(evaluate(die(0), ruleset, { minLevel: 3, ctx, correlator: failing }), { name: "RetryableError" });
+  });
+});

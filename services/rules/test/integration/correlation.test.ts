@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { RetryableError } from "@dockwatch/kafka";
+import { infra, unique } from "@dockwatch/test-helpers";
+import {
+  correlationId,
+  createRedis,
+  createRedisCorrelator,
+  windowKeys,
+  windowStart,
+  type Correlator,
+  type FrequencySpec,
+  type Redis,
+} from "../../src/correlation/index.js";
+
+// Against the real local Redis (REDIS_URL, default redis://localhost:6379);
+// every test uses its own key prefix.
+
+const crashLoop: FrequencySpec = { ruleId: "87930", frequency: 5, timeframeMs: 60_000, sameFields: ["docker.Actor.Attributes.name"] };
+const minute = (iso: string) => Date.parse(iso);
+
+describe("Redis correlator (two rules instances, real Redis)", () => {
+  let a: Redis;
+  let b: Redis;
+  const prefixes: string[] = [];
+  const pair = (graceMs?: number): [Correlator, Correlator, string] => {
+    const keyPrefix = `${unique("test-corr")}:`;
+    prefixes.push(keyPrefix);
+    const opts = { keyPrefix, ...(graceMs !== undefined ? { graceMs } : {}) };
+    return [createRedisCorrelator(a, opts), createRedisCorrelator(b, opts), keyPrefix];
+  };
+
+  before(async () => {
+    a = createRedis({ url: infra.redisUrl }, { connectionName: "test-instance-a" });
+    b = createRedis({ url: infra.redisUrl }, { connectionName: "test-instance-b" });
+    await Promise.all([a.connect(), b.connect()]);
+  });
+  after(async () => {
+    for (const prefix of prefixes) {
+      const keys = await a.keys(`${prefix}*`);
+      if (keys.length > 0) await a.del(...keys);
+    }
+    await Promise.all([a.quit(), b.quit()]);
+  });
+
+  it("5 die events of one container within a minute -> one crash-loop hit; the 6th in that window -> none", async () => {
+    const [c] = pair();
+    const t0 = minute("2024-03-01T10:05:00.000Z");
+    const group = '["apache"]';
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await c.observe(crashLoop, group, `die-${i}`, t0 + 1_000 + i * 9_000));
+    assert.deepEqual(results.slice(0, 4), [null, null, null, null]);
+    assert.deepEqual(results[4], { ruleId: "87930", groupKey: group, windowStartMs: t0, count: 5, correlationId: correlationId("87930", group, t0) });
+    assert.equal(results[5], null);
+    // Another container counts on its own.
+    assert.equal(await c.observe(crashLoop, '["nginx"]', "nginx-die-0", t0 + 2_000), null);
+  });
+
+  it("two instances racing on one group key: exactly one hit per window", async () => {
+    const [ca, cb] = pair();
+    const group = '["racer"]';
+    const base = minute("2024-03-01T11:00:00.000Z");
+    const windows = 8;
+    const perWindow = 40;
+    // 40 distinct events in each of 8 windows, interleaved, half through each instance, all at once.
+    const calls: Promise<Awaited<ReturnType<Correlator["observe"]>>>[] = [];
+    for (let i = 0; i < perWindow; i++) {
+      for (let w = 0; w < windows; w++) {
+        const instance = (i + w) % 2 === 0 ? ca : cb;
+        calls.push(instance.observe(crashLoop, group, `w${w}-e${i}`, base + w * 60_000 + ((i * 1_493) % 60_000)));
+      }
+    }
+    const hits = (await Promise.all(calls)).filter((h) => h !== null);
+    assert.equal(hits.length, windows, `one hit per window, got ${hits.length}`);
+    assert.deepEqual(
+      hits.map((h) => h.windowStartMs).sort((x, y) => x - y),
+      Array.from({ length: windows }, (_, w) => base + w * 60_000),
+    );
+    for (const h of hits) {
+      assert.equal(h.count, 5);
+      assert.equal(h.correlationId, correlationId("87930", group, h.windowStartMs));
+    }
+  });
+
+  it("the same event delivered again (to either instance) never counts twice", async () => {
+    const [ca, cb] = pair();
+    const group = '["redelivered"]';
+    const t0 = minute("2024-03-01T12:00:00.000Z");
+    for (let i = 0; i < 4; i++) assert.equal(await ca.observe(crashLoop, group, `e${i}`, t0 + i), null);
+    // e3 again, several times, concurrently through both instances: still 4 distinct events.
+    const again = await Promise.all([ca, cb, ca, cb].map((c) => c.observe(crashLoop, group, "e3", t0 + 3)));
+    assert.deepEqual(again, [null, null, null, null]);
+    const hit = await cb.observe(crashLoop, group, "e4", t0 + 4);
+    assert.equal(hit?.count, 5);
+  });
+
+  it("a redelivery of the event that fired re-announces the same hit (same id); any other event of the window gets none", async () => {
+    const [ca, cb] = pair();
+    const group = '["retry"]';
+    const t0 = minute("2024-03-01T12:10:00.000Z");
+    let first = null;
+    for (let i = 0; i < 5; i++) first = await ca.observe(crashLoop, group, `e${i}`, t0 + i);
+    assert.ok(first);
+    assert.deepEqual(await cb.observe(crashLoop, group, "e4", t0 + 4), first);
+    assert.equal(await cb.observe(crashLoop, group, "e5", t0 + 5), null);
+    assert.equal(await cb.observe(crashLoop, group, "e0", t0), null);
+  });
+
+  it("a window's keys expire: TTL of the timeframe plus the grace", async () => {
+    const [c, , prefix] = pair(1_000);
+    const group = '["ttl"]';
+    const t0 = minute("2024-03-01T13:00:00.000Z");
+    for (let i = 0; i < 5; i++) await c.observe(crashLoop, group, `e${i}`, t0 + i);
+    const keys = windowKeys(prefix, crashLoop.ruleId, group, windowStart(t0, crashLoop.timeframeMs));
+    for (const key of [keys.events, keys.fired]) {
+      const ttl = await a.pttl(key);
+      assert.ok(ttl > 0 && ttl <= 61_000, `${key} has PTTL ${ttl}`);
+    }
+  });
+
+  it("Redis down -> a RetryableError naming Redis, so the stage retries the batch", async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused.
+    const down = createRedis({ url: "redis://127.0.0.1:1" });
+    try {
+      const c = createRedisCorrelator(down, { keyPrefix: "never:" });
+      await assert.rejects(c.observe(crashLoop, '["x"]', "e", 0), (err: Error) => err instanceof RetryableError && /^redis unavailable/.test(err.message));
+    } finally {
+      down.disconnect();
+    }
+  });
+});
