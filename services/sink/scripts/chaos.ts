@@ -24,6 +24,7 @@ const env = {
   KAFKA_BROKERS: infra.kafkaBrokers.join(","),
   ELASTICSEARCH_URL: infra.elasticsearchUrl,
   TOPIC_ALERTS: `${run}.alerts`,
+  SINK_CONSUMER_GROUP: `${run}-sink`,
   TOPIC_DLQ: `${run}.dlq`,
   HEALTH_PORT: "0",
   SINK_RETRY_MAX_DELAY: "5s",

@@ -6,6 +6,7 @@ import {
   int,
   kafkaSettings,
   parseEnv,
+  str,
   runtimeSettings,
   type ElasticsearchSettings,
   type Env,
@@ -42,6 +43,8 @@ export interface SinkConfig {
   /** Daily indices older than this are deleted; 0 = keep everything (ALERT_RETENTION_DAYS). */
   retentionDays: number;
   retentionCheckIntervalMs: number;
+  /** dockwatch-sink unless SINK_CONSUMER_GROUP says otherwise (a second pipeline on one cluster, tests). */
+  groupId: string;
 }
 
 export function loadSinkConfig(env: Env): SinkConfig {
@@ -57,6 +60,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
       SINK_RETRY_MAX_DELAY: duration("30s"),
       ALERT_RETENTION_DAYS: int(0, 0, 36_500),
       SINK_RETENTION_CHECK_INTERVAL: duration("1h"),
+      SINK_CONSUMER_GROUP: str(GROUPS.sink),
     },
     env,
   );
@@ -74,6 +78,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
     retryMaxMs: v.SINK_RETRY_MAX_DELAY,
     retentionDays: v.ALERT_RETENTION_DAYS,
     retentionCheckIntervalMs: v.SINK_RETENTION_CHECK_INTERVAL,
+    groupId: v.SINK_CONSUMER_GROUP,
   };
 }
 
@@ -125,7 +130,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
 
   const consumer = createSinkConsumer({
     kafka: clients.kafka,
-    groupId: GROUPS.sink,
+    groupId: config.groupId,
     topic: topics.alerts,
     logger,
     partitionsConsumedConcurrently: config.concurrency,

@@ -50,6 +50,10 @@ describe("the seed's four alerts, end to end", () => {
     TOPIC_RAW: `${run}.raw`,
     TOPIC_DECODED: `${run}.decoded`,
     TOPIC_ALERTS: `${run}.alerts`,
+    DECODER_CONSUMER_GROUP: `${run}-decoder`,
+    RULES_CONSUMER_GROUP: `${run}-rules`,
+    SINK_CONSUMER_GROUP: `${run}-sink`,
+    REDIS_KEY_PREFIX: `${run}:`,
     TOPIC_DLQ: `${run}.dlq`,
     ...identity,
   };

@@ -29,6 +29,7 @@ describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)"
     KAFKA_BROKERS: infra.kafkaBrokers.join(","),
     ELASTICSEARCH_URL: infra.elasticsearchUrl,
     TOPIC_ALERTS: `${run}.alerts`,
+    SINK_CONSUMER_GROUP: `${run}-sink`,
     TOPIC_DLQ: `${run}.dlq`,
     HEALTH_PORT: "0",
     SINK_FLUSH_INTERVAL: "100ms",

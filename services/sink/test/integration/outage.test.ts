@@ -24,6 +24,7 @@ describe("Elasticsearch outage mid-stream (real infra/local stop and start)", ()
     KAFKA_BROKERS: infra.kafkaBrokers.join(","),
     ELASTICSEARCH_URL: infra.elasticsearchUrl,
     TOPIC_ALERTS: `${run}.alerts`,
+    SINK_CONSUMER_GROUP: `${run}-sink`,
     TOPIC_DLQ: `${run}.dlq`,
     HEALTH_PORT: "0",
     SINK_FLUSH_INTERVAL: "100ms",

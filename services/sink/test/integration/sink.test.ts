@@ -43,6 +43,7 @@ describe("sink on the real Kafka and Elasticsearch", () => {
     KAFKA_BROKERS: infra.kafkaBrokers.join(","),
     ELASTICSEARCH_URL: infra.elasticsearchUrl,
     TOPIC_ALERTS: `${run}.alerts`,
+    SINK_CONSUMER_GROUP: `${run}-sink`,
     TOPIC_DLQ: `${run}.dlq`,
     HEALTH_PORT: "0",
   };
