@@ -1,11 +1,13 @@
 #!/usr/bin/env node
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { down, upPidFile } from "./commands/down.js";
 import { status } from "./commands/status.js";
 import { tail } from "./commands/tail.js";
 import { up } from "./commands/up.js";
+import { repoRoot } from "./paths.js";
 
 const HELP: Record<string, string> = {
   "": `usage: dockwatch <command> [options]
@@ -14,6 +16,8 @@ commands:
   up        provision the local infrastructure and run the four services in the foreground
   status    health of every component, consumer lag per group, alert count
   tail      print a topic's records as JSON lines (Avro decoded)
+  logtest   run engine or decoded events through the rules and show the chain and the alert
+  rules     rules check [DIR]: validate the shipped ruleset plus a local rules directory
   down      stop the services and the local infrastructure
 
 dockwatch <command> --help for its options.`,
@@ -35,6 +39,16 @@ Elasticsearch. Exits 1 when something is down.`,
 Follows <topic> (docker.events.raw, docker.events.decoded, alerts, dockwatch.dlq, …)
 and prints each record as one JSON line. Avro values are decoded with the
 writer schema from the dockwatch.schemas topic. Ctrl-C stops.`,
+  logtest: `usage: dockwatch logtest [FILE] [--local-dir DIR] [--min-level N] [--json]
+
+Reads engine events (docker events --format '{{json .}}'), raw DockerEvent
+records or decoded events from FILE or stdin, one or a stream, and prints the
+decoded fields, every rule tried (and why it did not match) and the alert,
+like wazuh-logtest. Frequency rules keep their windows for the session.`,
+  rules: `usage: dockwatch rules check [DIR] [--shipped-dir DIR]
+
+Validates the shipped ruleset plus DIR (a local rules directory, default
+RULES_LOCAL_DIR) and prints every error as file:line: message; exits 1 on errors.`,
   down: `usage: dockwatch down
 
 Stops the services of a running 'dockwatch up', then Kafka, Elasticsearch,
@@ -82,6 +96,12 @@ async function main(argv: string[]): Promise<number> {
         ...(values.container !== undefined ? { container: values.container } : {}),
       });
       return -1;
+    }
+    case "logtest":
+    case "rules": {
+      // The rule engine's own CLI, so the command and the service share one implementation.
+      const cli = join(repoRoot, "services/rules/dist/cli.js");
+      return spawnSync(process.execPath, [cli, command, ...rest], { stdio: "inherit" }).status ?? 1;
     }
     case "down":
       await down();

@@ -52,7 +52,7 @@ describe("tail filters", () => {
 
 describe("dockwatch --help", () => {
   it("every command has help, an unknown command exits 2", async () => {
-    for (const cmd of ["up", "status", "tail", "down"]) {
+    for (const cmd of ["up", "status", "tail", "logtest", "rules", "down"]) {
       const { stdout } = await run(process.execPath, ["dist/cli.js", cmd, "--help"]);
       assert.match(stdout, new RegExp(`^usage: dockwatch ${cmd}`));
     }
