@@ -22,9 +22,11 @@
 # with BuildKit and with the classic builder alike (Debian's docker.io 20.10 and
 # docker-compose 1.29 use the classic one unless DOCKER_BUILDKIT=1).
 #
-# Install scripts are skipped (--ignore-scripts): no dependency needs one to
-# work (ssh2/cpu-features fall back to JS, esbuild is not used in the image),
-# matching the root package.json's allowScripts.
+# Install scripts are skipped (--ignore-scripts), matching the root
+# package.json's allowScripts: ssh2/cpu-features fall back to JS and esbuild is
+# not used in the image. The two native addons a service needs at run time
+# (re2 for the rules, better-sqlite3 for the collector's spool) are rebuilt
+# explicitly in prod-deps, against the image's own Node headers.
 
 # Declared before the first FROM so `FROM svc-${SERVICE}` can use it.
 ARG SERVICE
@@ -61,6 +63,9 @@ RUN mkdir /out \
       && if [ -d "${dir}/dist" ]; then cp -R "${dir}/dist" "/out/${dir}/"; fi; \
     done \
  && cp schemas/*.avsc /out/schemas/ \
+ && for data in ruleset ruleset.schema.json; do \
+      if [ -e "services/${SERVICE}/${data}" ]; then cp -R "services/${SERVICE}/${data}" "/out/services/${SERVICE}/"; fi; \
+    done \
  && test -f "/out/services/${SERVICE}/dist/main.js"
 
 # ---- prod-deps ---------------------------------------------------------------
@@ -68,7 +73,13 @@ FROM ${NODE_IMAGE} AS prod-deps
 ARG SERVICE
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/${SERVICE}
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/${SERVICE} \
+ && for addon in re2 better-sqlite3; do \
+      if [ -d "node_modules/${addon}" ]; then npm rebuild "${addon}" --nodedir=/usr/local || exit 1; fi; \
+    done
 
 # ---- runtime -----------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
