@@ -2,6 +2,23 @@ import type { Component, Logger } from "@dockwatch/runtime";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { SourceRecord } from "./records.js";
 
+// The one batch consumer of every consuming stage. Besides consume/commit it
+// carries what a downstream outage of minutes needs:
+//  - a keep-alive that heartbeats every few seconds while a batch is held, so
+//    the group session survives however long the handler retries;
+//  - a signal aborted on stop (and when the partition is revoked or seeked),
+//    so a batch that cannot be finished is abandoned uncommitted instead of
+//    holding disconnect() until the dependency returns;
+//  - the fetch tunables (maxWaitTimeInMs = flush interval, maxBytes).
+// kafkajs fetches again only after its worker queue drained (fetcher.js), so
+// while a batch is held nothing else is fetched: memory stays one fetch.
+
+/** What the handler gets besides the records. */
+export interface BatchContext {
+  /** Aborted when the batch must be given up: stop, revoke, seek, lost session. */
+  signal: AbortSignal;
+}
+
 export interface BatchConsumerOptions {
   kafka: Kafka;
   groupId: string;
@@ -9,16 +26,29 @@ export interface BatchConsumerOptions {
   logger: Logger;
   /**
    * Resolves only once every record is durably handled (produced with acks=all,
-   * indexed, or dead-lettered); throwing makes kafkajs retry the batch.
+   * indexed, or dead-lettered); throwing leaves the batch uncommitted, and
+   * kafkajs redelivers it from the last commit.
    */
-  handleBatch(records: SourceRecord[], heartbeat: () => Promise<void>): Promise<void>;
+  handleBatch(records: SourceRecord[], ctx: BatchContext): Promise<void>;
   partitionsConsumedConcurrently?: number;
+  /** How long the broker may wait to fill a fetch: the flush interval of a quiet topic. */
+  maxWaitTimeInMs?: number;
+  /** Upper bound of one fetch response, hence of the records held in memory. */
+  maxBytes?: number;
   sessionTimeoutMs?: number;
-  maxBytesPerPartition?: number;
+  heartbeatIntervalMs?: number;
 }
 
 export interface BatchConsumer extends Component {
   readonly consumer: Consumer;
+}
+
+/** Thrown into a held batch when it must be abandoned; kafkajs redelivers it from the last commit. */
+export class BatchAbandonedError extends Error {
+  constructor(reason: string) {
+    super(`batch abandoned: ${reason}`);
+    this.name = "BatchAbandonedError";
+  }
 }
 
 function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
@@ -32,13 +62,16 @@ function toSourceRecord(topic: string, partition: number, m: KafkaMessage): Sour
  */
 export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
   const { kafka, groupId, topic, logger } = opts;
+  const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 3_000;
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3_000,
-    ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition } : {}),
+    heartbeatInterval: heartbeatIntervalMs,
+    ...(opts.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: opts.maxWaitTimeInMs } : {}),
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
   });
+  const stopping = new AbortController();
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
@@ -63,8 +96,22 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
-          await opts.handleBatch(records, heartbeat);
+          const held = new AbortController();
+          const onStop = () => held.abort(new BatchAbandonedError("the service is stopping"));
+          stopping.signal.addEventListener("abort", onStop, { once: true });
+          // Heartbeat while the batch is held: a retry loop may last minutes.
+          const keepAlive = setInterval(() => {
+            if (isStale()) held.abort(new BatchAbandonedError(`${batch.topic}/${batch.partition} was seeked or revoked`));
+            heartbeat().catch((err: unknown) => held.abort(new BatchAbandonedError(`heartbeat failed (${(err as Error).message})`)));
+          }, heartbeatIntervalMs);
+          try {
+            const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
+            await opts.handleBatch(records, { signal: held.signal });
+            if (held.signal.aborted) throw held.signal.reason;
+          } finally {
+            clearInterval(keepAlive);
+            stopping.signal.removeEventListener("abort", onStop);
+          }
           const last = batch.messages[batch.messages.length - 1]!.offset;
           resolveOffset(last);
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
@@ -73,7 +120,8 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
       });
     },
     async stop() {
-      // kafkajs waits for the in-flight batch (and its commit) before leaving the group.
+      // A batch held by an outage is given up (not committed), so disconnect does not wait for it.
+      stopping.abort();
       await consumer.disconnect();
       joined = false;
     },

@@ -73,7 +73,7 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
     topic: opts.inputTopic,
     logger,
     ...(opts.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently } : {}),
-    async handleBatch(records, heartbeat) {
+    async handleBatch(records) {
       const out: OutputRecord[] = [];
       let dead = 0;
       for (const record of records) {
@@ -89,7 +89,6 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
           );
         }
       }
-      await heartbeat();
       // Sequential sends keep per-partition order (one request in flight); all are acked before the commit.
       for (const chunk of chunkByBytes(out, opts.maxSendBytes ?? 900_000)) {
         await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) });

@@ -14,11 +14,10 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { CodecError } from "@dockwatch/codec";
-import { createPipelineClients, deadLetter, toTopicMessages, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
+import { createBatchConsumer, createPipelineClients, deadLetter, toTopicMessages, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import type { Client } from "@elastic/elasticsearch";
 import { bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
-import { createSinkConsumer } from "./consumer.js";
 import { createElasticsearchClient, describeEsError, isRetryable, prepareElasticsearch } from "./elasticsearch.js";
 import { indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
@@ -128,7 +127,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     return classifyBulkItems(response.items as never);
   }
 
-  const consumer = createSinkConsumer({
+  const consumer = createBatchConsumer({
     kafka: clients.kafka,
     groupId: config.groupId,
     topic: topics.alerts,
