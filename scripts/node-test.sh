@@ -11,4 +11,7 @@ if [ ${#files[@]} -eq 0 ]; then
   echo "no tests in $dir"
   exit 0
 fi
-exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "$@" "${files[@]}"
+# --test-force-exit: a kafkajs consumer that crashed during a deliberate broker
+# outage can reconnect after it was disconnected and keep the test process
+# alive; the services themselves exit (their SIGTERM exit is tested end to end).
+exec node --import tsx --test --test-reporter=spec --test-concurrency=1 --test-force-exit "$@" "${files[@]}"
