@@ -12,6 +12,17 @@ const image = busyboxImage();
 
 const start = (env: Record<string, string>) => startCollector(loadCollectorConfig(env), logger);
 const summary = (v: DockerEvent) => `${v.event!.Type} ${v.event!.Action} ${v.event!.Actor.ID} ${String(v.event!.timeNano)}`;
+/** `docker <args>` with `input` on its stdin (secret and config values). */
+async function dockerWithInput(args: string[], input: string): Promise<string> {
+  const { spawn } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    const child = spawn("docker", args, { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.once("exit", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`docker ${args.join(" ")} exited ${code}`))));
+    child.stdin.end(input);
+  });
+}
 const countBy = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
 
 describe("collector against the real engine and Kafka", () => {
@@ -82,6 +93,40 @@ describe("collector against the real engine and Kafka", () => {
       witness.stop();
       await docker("rm", "-f", `${name}-renamed`, name).catch(() => "");
       await Promise.all([a.stop("test done"), b.stop("test done")]);
+    }
+  });
+
+  it("swarm objects: secret, config and service events reach the topic in order per actor", async () => {
+    const env = world.collectorEnv();
+    const collector = await start(env);
+    const witness = await EngineWitness.start();
+    const [secret, config, service] = [unique("dw-secret"), unique("dw-config"), unique("dw-svc")];
+    const wasActive = (await docker("info", "--format", "{{.Swarm.LocalNodeState}}")) === "active";
+    try {
+      if (!wasActive) await docker("swarm", "init");
+      const secretId = await dockerWithInput(["secret", "create", secret, "-"], "s3cr3t");
+      const configId = await dockerWithInput(["config", "create", config, "-"], "key=value");
+      // The image is local only: do not ask a registry for its digest.
+      const serviceId = await docker("service", "create", "--detach", "--no-resolve-image", "--name", service, image, "sleep", "300");
+      await docker("service", "rm", service);
+      await docker("secret", "rm", secret);
+      await docker("config", "rm", config);
+      const actors = new Set([secretId, configId, serviceId]);
+      const want = () => witness.lines.filter((l) => actors.has(l.actor)).map((l) => `${l.type} ${l.action} ${l.actor} ${l.timeNano}`);
+      await waitFor("the engine's swarm events", async () => ["secret remove", "config remove", "service remove"].every((t) => want().some((l) => l.startsWith(t))));
+      const got = await waitFor("the swarm events in the topic", async () => {
+        const mine = reader.about(actors, env.AGENT_ID).map(summary);
+        return mine.length >= want().length ? mine : undefined;
+      });
+      for (const actor of actors) {
+        assert.deepEqual(got.filter((l) => l.split(" ")[2] === actor), want().filter((l) => l.split(" ")[2] === actor), `actor ${actor}`);
+      }
+      assert.deepEqual(new Set(got.map((l) => l.split(" ")[0])), new Set(["secret", "config", "service"]));
+    } finally {
+      witness.stop();
+      await docker("service", "rm", service).catch(() => "");
+      if (!wasActive) await docker("swarm", "leave", "--force").catch(() => "");
+      await collector.stop("test done");
     }
   });
 
