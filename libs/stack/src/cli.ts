@@ -4,10 +4,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { down, upPidFile } from "./commands/down.js";
+import { replay } from "./commands/replay.js";
 import { status } from "./commands/status.js";
 import { tail } from "./commands/tail.js";
 import { up } from "./commands/up.js";
 import { repoRoot } from "./paths.js";
+import { ReplayUsageError, parseSince } from "./replay/plan.js";
 
 const HELP: Record<string, string> = {
   "": `usage: dockwatch <command> [options]
@@ -18,6 +20,7 @@ commands:
   tail      print a topic's records as JSON lines (Avro decoded)
   logtest   run engine or decoded events through the rules and show the chain and the alert
   rules     rules check [DIR]: validate the shipped ruleset plus a local rules directory
+  replay    run the current rules again over the decoded events since a time
   down      stop the services and the local infrastructure
 
 dockwatch <command> --help for its options.`,
@@ -49,6 +52,18 @@ like wazuh-logtest. Frequency rules keep their windows for the session.`,
 
 Validates the shipped ruleset plus DIR (a local rules directory, default
 RULES_LOCAL_DIR) and prints every error as file:line: message; exits 1 on errors.`,
+  replay: `usage: dockwatch replay --since <TIME> [--local-dir DIR] [--dry-run]
+
+Runs the current ruleset (shipped + RULES_LOCAL_DIR, or --local-dir) again
+over docker.events.decoded from TIME (a duration ago: 90s, 15m, 2h, 7d; or an
+ISO 8601 time: 2026-11-28T13:00:00Z) up to the end of the topic when the
+replay starts, and produces the alerts to the alerts topic with their usual
+ids: the sink's index operation updates those alerts in Elasticsearch in
+place. Prints progress (records done/total, %) and a count per rule.
+Correlation (frequency) rules are not counted again. --dry-run evaluates and
+counts without producing. Reads with a throw-away consumer group; the live
+pipeline is not disturbed. Uses the same variables as the rules service
+(KAFKA_*, TOPIC_DECODED, TOPIC_ALERTS, ALERT_MIN_LEVEL, ALERTS_FORMAT, MANAGER_NAME, …).`,
   down: `usage: dockwatch down
 
 Stops the services of a running 'dockwatch up', then Kafka, Elasticsearch,
@@ -102,6 +117,18 @@ async function main(argv: string[]): Promise<number> {
       // The rule engine's own CLI, so the command and the service share one implementation.
       const cli = join(repoRoot, "services/rules/dist/cli.js");
       return spawnSync(process.execPath, [cli, command, ...rest], { stdio: "inherit" }).status ?? 1;
+    }
+    case "replay": {
+      const { values } = parseArgs({ args: rest, options: { since: { type: "string" }, "local-dir": { type: "string" }, "dry-run": { type: "boolean" } } });
+      if (values.since === undefined) throw new UsageError("replay needs --since <TIME>");
+      let since: Date;
+      try {
+        since = parseSince(values.since, new Date());
+      } catch (err) {
+        throw err instanceof ReplayUsageError ? new UsageError(err.message) : err;
+      }
+      await replay({ since, dryRun: values["dry-run"] ?? false, ...(values["local-dir"] !== undefined ? { localDir: values["local-dir"] } : {}) });
+      return 0;
     }
     case "down":
       await down();

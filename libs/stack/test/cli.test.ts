@@ -52,10 +52,15 @@ describe("tail filters", () => {
 
 describe("dockwatch --help", () => {
   it("every command has help, an unknown command exits 2", async () => {
-    for (const cmd of ["up", "status", "tail", "logtest", "rules", "down"]) {
+    for (const cmd of ["up", "status", "tail", "logtest", "rules", "replay", "down"]) {
       const { stdout } = await run(process.execPath, ["dist/cli.js", cmd, "--help"]);
       assert.match(stdout, new RegExp(`^usage: dockwatch ${cmd}`));
     }
     await assert.rejects(run(process.execPath, ["dist/cli.js", "frobnicate"]), (e: { code?: number }) => e.code === 2);
+    await assert.rejects(run(process.execPath, ["dist/cli.js", "replay"]), (e: { code?: number; stderr?: string }) => e.code === 2 && /--since/.test(e.stderr ?? ""));
+    await assert.rejects(
+      run(process.execPath, ["dist/cli.js", "replay", "--since", "yesterday"]),
+      (e: { code?: number; stderr?: string }) => e.code === 2 && /--since: expected/.test(e.stderr ?? ""),
+    );
   });
 });

@@ -50,7 +50,8 @@ export function factsFromInspect(inspect: ContainerInspect): ContainerFacts {
     pidMode: orNull(host.PidMode),
     ipcMode: orNull(host.IpcMode),
     utsMode: orNull(host.UTSMode),
-    user: orNull(inspect.Config?.User),
+    // "" is meaningful here: no configured user means the container runs as root.
+    user: inspect.Config?.User ?? null,
     seccompProfile: securityOpt(host.SecurityOpt, "seccomp"),
     apparmorProfile: orNull(inspect.AppArmorProfile) ?? securityOpt(host.SecurityOpt, "apparmor"),
     restartPolicy: policy === "on-failure" && host.RestartPolicy?.MaximumRetryCount ? `on-failure:${host.RestartPolicy.MaximumRetryCount}` : orNull(policy),

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { Client } from "@elastic/elasticsearch";
-import { busyboxImage, docker, infra, seedAlerts, unique, waitFor } from "@dockwatch/test-helpers";
-import { SERVICES, spawnService, type ServiceProcess } from "../../src/index.js";
+import { busyboxImage, docker, seedAlerts, unique, waitFor } from "@dockwatch/test-helpers";
+import { startStack, type TestStack } from "./stack.js";
 
 // The seed's acceptance examples on the real stack: `docker start|stop|pause|unpause apache`
 // produce the seed's four alert documents in Elasticsearch. Compared field by
@@ -46,38 +45,17 @@ describe("the seed's four alerts, end to end", () => {
   const run = unique("seed");
   const container = "apache";
   const identity = { AGENT_ID: "002", AGENT_NAME: "agent001", AGENT_IP: "192.168.122.19", MANAGER_NAME: "localhost.localdomain", CLUSTER_NAME: "wazuh", CLUSTER_NODE: "master" };
-  const env = {
-    TOPIC_RAW: `${run}.raw`,
-    TOPIC_DECODED: `${run}.decoded`,
-    TOPIC_ALERTS: `${run}.alerts`,
-    DECODER_CONSUMER_GROUP: `${run}-decoder`,
-    RULES_CONSUMER_GROUP: `${run}-rules`,
-    SINK_CONSUMER_GROUP: `${run}-sink`,
-    REDIS_KEY_PREFIX: `${run}:`,
-    TOPIC_DLQ: `${run}.dlq`,
-    ...identity,
-  };
-  const es = new Client({ node: infra.elasticsearchUrl });
-  const services: ServiceProcess[] = [];
-  const output: string[] = [];
   const seeds = seedAlerts();
+  let stack: TestStack;
 
   before(async () => {
     await docker("rm", "-f", container).catch(() => undefined);
-    let port = 19581;
-    for (const name of [...SERVICES].reverse()) {
-      const s = spawnService(name, { env, healthPort: port++, onLine: (svc, line) => output.push(`${svc} | ${line}`) });
-      services.push(s);
-      await s.waitReady().catch((err: Error) => {
-        throw new Error(`${err.message}\n${output.slice(-30).join("\n")}`);
-      });
-    }
+    stack = await startStack({ run, basePort: 19581, env: identity });
   });
 
   after(async () => {
     await docker("rm", "-f", container).catch(() => undefined);
-    for (const s of [...services].reverse()) await s.stop();
-    await es.close();
+    await stack.stop();
   });
 
   it("docker start, pause, unpause, stop apache give the seed's documents", async () => {
@@ -92,8 +70,8 @@ describe("the seed's four alerts, end to end", () => {
     const found = await waitFor(
       "the four seed alerts",
       async () => {
-        await es.indices.refresh({ index: "dockwatch-alerts" });
-        const res = await es.search({
+        await stack.es.indices.refresh({ index: "dockwatch-alerts" });
+        const res = await stack.es.search({
           index: "dockwatch-alerts",
           size: 20,
           query: { bool: { filter: [{ term: { "data.docker.Actor.ID": id } }, { terms: { "rule.id": ["87903", "87904", "87905", "87906"] } }] } },
@@ -104,7 +82,7 @@ describe("the seed's four alerts, end to end", () => {
       120_000,
       1000,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output.slice(-40).join("\n")}`);
+      throw new Error(`${err.message}\n${stack.tail()}`);
     });
     events.stop();
     assert.equal(found.length, 4, "exactly one alert per source event");

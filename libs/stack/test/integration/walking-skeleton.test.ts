@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { Client } from "@elastic/elasticsearch";
-import { busyboxImage, docker, infra, unique, waitFor } from "@dockwatch/test-helpers";
-import { SERVICES, spawnService, type ServiceProcess } from "../../src/index.js";
+import { busyboxImage, docker, unique, waitFor } from "@dockwatch/test-helpers";
+import { startStack, type TestStack } from "./stack.js";
 
 // The walking skeleton, end to end on the real stack: a real `docker run` on
 // the local engine becomes an alert document in the real Elasticsearch,
@@ -30,15 +29,8 @@ function engineStartTimeNano(name: string): { result: Promise<string>; stop: () 
 describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
   const run = unique("e2e");
   const container = "apache";
-  const env = {
-    TOPIC_RAW: `${run}.raw`,
-    TOPIC_DECODED: `${run}.decoded`,
-    TOPIC_ALERTS: `${run}.alerts`,
-    DECODER_CONSUMER_GROUP: `${run}-decoder`,
-    RULES_CONSUMER_GROUP: `${run}-rules`,
-    SINK_CONSUMER_GROUP: `${run}-sink`,
-    REDIS_KEY_PREFIX: `${run}:`,
-    TOPIC_DLQ: `${run}.dlq`,
+  let stack: TestStack;
+  const identity = {
     AGENT_ID: "002",
     AGENT_NAME: "agent001",
     MANAGER_NAME: "localhost.localdomain",
@@ -46,26 +38,15 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
     CLUSTER_NODE: "master",
     LOG_LEVEL: "info",
   };
-  const es = new Client({ node: infra.elasticsearchUrl });
-  const services: ServiceProcess[] = [];
-  const output: string[] = [];
 
   before(async () => {
     await docker("rm", "-f", container).catch(() => undefined);
-    let port = 19481;
-    for (const name of [...SERVICES].reverse()) {
-      const s = spawnService(name, { env, healthPort: port++, onLine: (svc, line) => output.push(`${svc} | ${line}`) });
-      services.push(s);
-      await s.waitReady().catch((err: Error) => {
-        throw new Error(`${err.message}\n${output.slice(-30).join("\n")}`);
-      });
-    }
+    stack = await startStack({ run, basePort: 19481, env: identity });
   });
 
   after(async () => {
     await docker("rm", "-f", container).catch(() => undefined);
-    await Promise.all(services.map((s) => s.stop()));
-    await es.close();
+    await stack.stop();
   });
 
   it("finds the 87903 alert with the engine's exact timeNano", async () => {
@@ -78,7 +59,7 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
     const hit = await waitFor(
       "the alert in Elasticsearch",
       async () => {
-        const res = await es.search({
+        const res = await stack.es.search({
           index: "dockwatch-alerts",
           query: { bool: { filter: [{ term: { "rule.id": "87903" } }, { term: { "data.docker.Actor.ID": id } }] } },
         });
@@ -87,7 +68,7 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
       90_000,
       1000,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output.slice(-40).join("\n")}`);
+      throw new Error(`${err.message}\n${stack.tail()}`);
     });
 
     // The alert document as the sink indexed it (the seed's shape).
@@ -118,7 +99,8 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
   });
 
   it("every service stops cleanly on SIGTERM", async () => {
-    const codes = await Promise.all([...services].reverse().map((s) => s.stop()));
-    assert.deepEqual(codes, [0, 0, 0, 0], output.slice(-20).join("\n"));
+    const codes: Array<number | NodeJS.Signals> = [];
+    for (const s of [...stack.services].reverse()) codes.push(await s.stop());
+    assert.deepEqual(codes, [0, 0, 0, 0], stack.tail(20));
   });
 });
