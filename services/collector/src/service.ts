@@ -281,7 +281,7 @@ export function startCollector(config: CollectorConfig, logger: Logger): Promise
   async function declareGap(docker: Docker, fromNano: bigint, toNano: bigint, replay: EngineEvent[]): Promise<void> {
     logger.warn(`collector: engine history overrun between ${fromNano} and ${toNano}; reconciling the container inventory`);
     metrics.inc("history_gaps_total", "times the engine's event history was overrun");
-    append(gapEntry(fromNano, toNano, 0, "engine history overrun: events between fromNano and toNano may be missing"), toNano);
+    append(gapEntry(fromNano, toNano, 0, "engine history overrun, container state reconciled"), toNano);
     const explained: Inventory = new Map(inventory);
     for (const e of replay) applyChange(explained, e.Actor.ID, inventoryChange(explained, e));
     const transitions = reconcile(explained, await listContainers(docker));
