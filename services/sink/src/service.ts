@@ -16,6 +16,7 @@ import {
 import { CodecError } from "@dockwatch/codec";
 import { createBatchConsumer, createPipelineClients, deadLetter, toTopicMessages, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
+import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
 import { bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
 import { createElasticsearchClient, describeEsError, isRetryable, prepareElasticsearch } from "./elasticsearch.js";
@@ -136,43 +137,54 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     maxWaitTimeInMs: config.flushIntervalMs,
     maxBytes: config.fetchMaxBytes,
     async handleBatch(records, { signal }) {
-      const ready: Pending[] = [];
-      const dead: OutputRecord[] = [];
-      for (const record of records) {
-        try {
-          ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b)));
-        } catch (err) {
-          if (!(err instanceof CodecError) && !(err instanceof Error && /usable time/.test(err.message))) throw err;
-          dead.push(deadLetter(record, topics.dlq, "sink", err instanceof CodecError ? err.reason : "invalid-alert", err.message));
-        }
+      // One span per alert, child of the rules' span carried in the headers: the
+      // last hop of the trace that started at the collector.
+      const spans = records.map((r) => startSpan("sink index", contextFromHeaders(r.headers), SpanKind.CONSUMER).span);
+      try {
+        await indexBatch(records, signal);
+      } finally {
+        for (const span of spans) span.end();
       }
-      const rejected = await indexUntilSettled(ready, {
-        send,
-        isRetryable,
-        maxDocs: config.bulkMaxDocs,
-        maxBytes: config.bulkMaxBytes,
-        retryInitialMs: 200,
-        retryMaxMs: config.retryMaxMs,
-        signal,
-        onUnavailable(err) {
-          esHealthy = false;
-          logger.warn(`Elasticsearch unavailable (${describeEsError(err)}); holding the batch (consumption paused) and retrying`);
-        },
-        onAvailable() {
-          esHealthy = true;
-          logger.info("Elasticsearch is back; indexing resumed");
-        },
-        onRetry: (left) => metrics.inc("bulk_retried_items_total", "documents sent again after a retryable failure", left),
-      });
-      for (const { doc, error } of rejected) {
-        dead.push(deadLetter(doc.record, topics.dlq, "sink", "es-rejected", error));
-        logger.warn({ id: doc.id, index: doc.index }, `sink: Elasticsearch rejected alert ${doc.id}: ${error}`);
-      }
-      if (dead.length > 0) await clients.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(dead) });
-      metrics.inc("alerts_indexed_total", "alerts indexed", ready.length - rejected.length);
-      metrics.inc("dead_letters_total", "alerts sent to the dead-letter topic", dead.length);
     },
   });
+
+  async function indexBatch(records: SourceRecord[], signal: AbortSignal): Promise<void> {
+    const ready: Pending[] = [];
+    const dead: OutputRecord[] = [];
+    for (const record of records) {
+      try {
+        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b)));
+      } catch (err) {
+        if (!(err instanceof CodecError) && !(err instanceof Error && /usable time/.test(err.message))) throw err;
+        dead.push(deadLetter(record, topics.dlq, "sink", err instanceof CodecError ? err.reason : "invalid-alert", err.message));
+      }
+    }
+    const rejected = await indexUntilSettled(ready, {
+      send,
+      isRetryable,
+      maxDocs: config.bulkMaxDocs,
+      maxBytes: config.bulkMaxBytes,
+      retryInitialMs: 200,
+      retryMaxMs: config.retryMaxMs,
+      signal,
+      onUnavailable(err) {
+        esHealthy = false;
+        logger.warn(`Elasticsearch unavailable (${describeEsError(err)}); holding the batch (consumption paused) and retrying`);
+      },
+      onAvailable() {
+        esHealthy = true;
+        logger.info("Elasticsearch is back; indexing resumed");
+      },
+      onRetry: (left) => metrics.inc("bulk_retried_items_total", "documents sent again after a retryable failure", left),
+    });
+    for (const { doc, error } of rejected) {
+      dead.push(deadLetter(doc.record, topics.dlq, "sink", "es-rejected", error));
+      logger.warn({ id: doc.id, index: doc.index }, `sink: Elasticsearch rejected alert ${doc.id}: ${error}`);
+    }
+    if (dead.length > 0) await clients.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(dead) });
+    metrics.inc("alerts_indexed_total", "alerts indexed", ready.length - rejected.length);
+    metrics.inc("dead_letters_total", "alerts sent to the dead-letter topic", dead.length);
+  }
 
   const retention = retentionComponent({
     es,
