@@ -2,7 +2,7 @@
 // under a running collector, then (with --engine) a dockerd restart.
 //   npm run chaos -w services/collector [-- --ops 300 --engine]
 // Needs infra/local to own the components (otherwise it refuses to stop them:
-// run /tmp/fresh/infra/local down, then infra/local up, or set DOCKWATCH_INFRA_LOCAL=<owner's infra/local>).
+// run `<other clone>/infra/local down`, then infra/local up, or set DOCKWATCH_INFRA_LOCAL=<owner's infra/local>).
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
 import type { DockerEvent } from "@dockwatch/contracts";
