@@ -18,9 +18,9 @@ export function indexFor(alert: Alert, prefix = INDEX_PREFIX): string {
   return `${prefix}${yyyy}.${mm}.${dd}`;
 }
 
-/** `index` operations with _id = alert id: a redelivery overwrites, a replay updates. */
-export function buildBulkBody(alerts: Alert[], prefix = INDEX_PREFIX): object[] {
-  return alerts.flatMap((alert) => [{ index: { _index: indexFor(alert, prefix), _id: alert.id } }, alertDocument(alert)]);
+/** An alert as one `index` operation with _id = alert id: a redelivery overwrites, a replay updates. */
+export function alertBulkDoc(alert: Alert): BulkDoc {
+  return { index: indexFor(alert), id: alert.id, source: JSON.stringify(alertDocument(alert)) };
 }
 
 export type ItemOutcome = { kind: "indexed" } | { kind: "retry"; status: number; error: string } | { kind: "reject"; status: number; error: string };

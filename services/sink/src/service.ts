@@ -1,5 +1,5 @@
 import type { Alert } from "@dockwatch/contracts";
-import { GROUPS, HEALTH_PORTS, alertDocument } from "@dockwatch/contracts";
+import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
 import {
   duration,
   elasticsearchSettings,
@@ -18,7 +18,7 @@ import { createBatchConsumer, createPipelineClients, deadLetter, toTopicMessages
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
-import { bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
+import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
 import { createElasticsearchClient, describeEsError, isRetryable, prepareElasticsearch } from "./elasticsearch.js";
 import { indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
@@ -100,8 +100,7 @@ async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promis
     if (typeof doc.id !== "string") throw new CodecError("malformed", "JSON alert has no string id");
     return { record, id: doc.id, index: indexFor(doc as unknown as Alert), source: JSON.stringify(doc) };
   }
-  const alert = await decodeAvro(value);
-  return { record, id: alert.id, index: indexFor(alert), source: JSON.stringify(alertDocument(alert)) };
+  return { record, ...alertBulkDoc(await decodeAvro(value)) };
 }
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {

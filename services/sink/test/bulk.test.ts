@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { buildBulkBody, classifyBulkItems, indexFor } from "../src/index.js";
+import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor } from "../src/index.js";
 
 function alert(time: string, id = `${time}.42`): Alert {
   return {
@@ -31,9 +31,12 @@ describe("indexFor", () => {
   });
 });
 
-describe("buildBulkBody", () => {
+describe("alertBulkDoc", () => {
   it("writes index operations with _id = alert id and the seed's document keys", () => {
-    const [op, doc] = buildBulkBody([alert("1538752533")]) as [Record<string, { _index: string; _id: string }>, Record<string, unknown>];
+    const [op, doc] = bulkLines(alertBulkDoc(alert("1538752533"))).split("\n").map((line) => JSON.parse(line) as Record<string, unknown>) as [
+      Record<string, { _index: string; _id: string }>,
+      Record<string, unknown>,
+    ];
     assert.deepEqual(op, { index: { _index: "dockwatch-alerts-2018.10.05", _id: "1538752533.42" } });
     for (const key of ["timestamp", "rule", "agent", "manager", "id", "cluster", "full_log", "decoder", "data", "location"]) {
       assert.ok(key in doc, `document has ${key}`);
