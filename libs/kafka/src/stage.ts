@@ -1,4 +1,4 @@
-import type { Component, Logger, Metrics } from "@dockwatch/runtime";
+import { chunkBySize, type Component, type Logger, type Metrics } from "@dockwatch/runtime";
 import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
 import { createBatchConsumer, type BatchConsumer } from "./batch-consumer.js";
 import { processRecord, type StageLogic } from "./plan.js";
@@ -32,21 +32,7 @@ export function recordBytes(r: OutputRecord): number {
 
 /** Splits records, in order, into consecutive chunks of at most `maxBytes` (a larger record goes alone). */
 export function chunkByBytes(records: OutputRecord[], maxBytes: number): OutputRecord[][] {
-  const chunks: OutputRecord[][] = [];
-  let current: OutputRecord[] = [];
-  let size = 0;
-  for (const r of records) {
-    const bytes = recordBytes(r);
-    if (current.length > 0 && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(r);
-    size += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBySize(records, recordBytes, maxBytes);
 }
 
 /** Groups output records into one acks=all send per batch (kafkajs sendBatch). */

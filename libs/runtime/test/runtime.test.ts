@@ -48,3 +48,13 @@ describe("startService", () => {
     await service.stop("test");
   });
 });
+
+describe("chunkBySize", () => {
+  it("keeps order, bounds size and count, and sends an oversized item alone", async () => {
+    const { chunkBySize } = await import("../src/index.js");
+    const size = (n: number) => n;
+    assert.deepEqual(chunkBySize([3, 3, 3, 10, 1], size, 6), [[3, 3], [3], [10], [1]]);
+    assert.deepEqual(chunkBySize([1, 1, 1, 1, 1], size, 100, 2), [[1, 1], [1, 1], [1]]);
+    assert.deepEqual(chunkBySize([], size, 6), []);
+  });
+});

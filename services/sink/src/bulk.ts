@@ -1,3 +1,4 @@
+import { chunkBySize } from "@dockwatch/runtime";
 import type { Alert } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
 
@@ -63,19 +64,5 @@ export function bulkLines(doc: BulkDoc): string {
  * still goes alone (Elasticsearch, not the batcher, decides whether it is too big).
  */
 export function chunkBulk<T extends BulkDoc>(docs: T[], maxDocs: number, maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const doc of docs) {
-    const size = Buffer.byteLength(bulkLines(doc)) + 1;
-    if (current.length > 0 && (current.length >= maxDocs || bytes + size > maxBytes)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(doc);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBySize(docs, (doc) => Buffer.byteLength(bulkLines(doc)) + 1, maxBytes, maxDocs);
 }
