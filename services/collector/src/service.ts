@@ -14,11 +14,10 @@ import {
   type KafkaSettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { DLQ_HEADERS, createPipelineClients } from "@dockwatch/kafka";
+import { createPipelineClients, deadLetterHeaders, toTopicMessages } from "@dockwatch/kafka";
 import { Metrics, backoffDelay, sleep, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry";
 import type Docker from "dockerode";
-import type { TopicMessages } from "kafkajs";
 import { Checkpoint, engineTimeParam } from "./checkpoint.js";
 import { connectEngine } from "./engine.js";
 import { EngineLineError, parseEngineLine } from "./engine-event.js";
@@ -232,13 +231,12 @@ export function startCollector(config: CollectorConfig, logger: Logger): Promise
         topic: topics.dlq,
         key: engine.id,
         value: Buffer.from(line),
-        headers: {
-          [DLQ_HEADERS.stage]: "collector",
-          [DLQ_HEADERS.reason]: "invalid-engine-event",
-          [DLQ_HEADERS.error]: err.message,
-          [DLQ_HEADERS.topic]: "docker-engine:/events",
-          [DLQ_HEADERS.time]: new Date().toISOString(),
-        },
+        headers: deadLetterHeaders({
+          stage: "collector",
+          reason: "invalid-engine-event",
+          error: err.message,
+          source: { topic: "docker-engine:/events" },
+        }),
       },
       nowNanos(),
     );
@@ -435,14 +433,8 @@ export function startCollector(config: CollectorConfig, logger: Logger): Promise
         });
         continue;
       }
-      // Consecutive records of one topic go together, so the send keeps spool order.
-      const topicMessages: TopicMessages[] = [];
-      for (const r of records) {
-        const last = topicMessages.at(-1);
-        const message = { key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) };
-        if (last?.topic === r.topic) last.messages.push(message);
-        else topicMessages.push({ topic: r.topic, messages: [message] });
-      }
+      // Grouped by topic, each topic's records in spool order (Kafka orders per partition only).
+      const topicMessages = toTopicMessages(records.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers ?? {} })));
       try {
         await clients.producer.sendBatch({ acks: -1, topicMessages });
         spool.ack(records.at(-1)!.seq);
