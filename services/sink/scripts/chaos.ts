@@ -6,12 +6,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Alert } from "@dockwatch/contracts";
-import { createPipelineClients } from "@dockwatch/kafka";
 import { createLogger } from "@dockwatch/runtime";
 import { infra, infraLocal, repoRoot, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
-import { loadSinkConfig, startSink } from "../src/index.js";
-import { makeAlert } from "../test/integration/fixtures.js";
+import { startSink } from "../src/index.js";
+import { makeAlert, sinkTestbed } from "../test/integration/fixtures.js";
 
 const TOTAL = Number(process.env.CHAOS_ALERTS ?? 20_000);
 const OUTAGE_MS = Number(/^(\d+)s$/.exec(process.env.CHAOS_OUTAGE ?? "60s")?.[1] ?? 60) * 1000;
@@ -20,18 +19,8 @@ const DAY = 1_717_372_800; // 2024-06-03T00:00:00Z
 
 const logger = createLogger("sink-chaos", process.env.LOG_LEVEL ?? "warn");
 const run = unique("chaos");
-const env = {
-  KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-  ELASTICSEARCH_URL: infra.elasticsearchUrl,
-  TOPIC_ALERTS: `${run}.alerts`,
-  SINK_CONSUMER_GROUP: `${run}-sink`,
-  TOPIC_DLQ: `${run}.dlq`,
-  HEALTH_PORT: "0",
-  SINK_RETRY_MAX_DELAY: "5s",
-};
-const config = loadSinkConfig(env);
+const { env, config, clients } = sinkTestbed(run, logger, { SINK_RETRY_MAX_DELAY: "5s" });
 const es = new Client({ node: infra.elasticsearchUrl, maxRetries: 0 });
-const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
 const alert = (n: number): Alert =>
   makeAlert({ id: `${DAY + n}.${run}.${n}`, eventSeconds: DAY + (n % 86_000), timestamp: new Date((DAY + n) * 1000).toISOString(), container: `c${n % 50}`, ruleset: run });
 const indexed = async () => {

@@ -4,12 +4,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
-import { createPipelineClients } from "@dockwatch/kafka";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { infra, repoRoot, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
-import { loadSinkConfig, startSink } from "../../src/index.js";
-import { makeAlert } from "./fixtures.js";
+import { startSink } from "../../src/index.js";
+import { makeAlert, sinkTestbed } from "./fixtures.js";
 
 // What an analyst does in Kibana, on the real Elasticsearch, against alerts
 // that went through the real sink: the searches work on the mapping, arbitrary
@@ -25,18 +24,10 @@ const INDEX = "dockwatch-alerts-2024.06.01";
 describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)", () => {
   const run = unique("analyst");
   const ruleset = run;
-  const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-    ELASTICSEARCH_URL: infra.elasticsearchUrl,
-    TOPIC_ALERTS: `${run}.alerts`,
-    SINK_CONSUMER_GROUP: `${run}-sink`,
-    TOPIC_DLQ: `${run}.dlq`,
-    HEALTH_PORT: "0",
+  const { env, config, clients } = sinkTestbed(run, logger, {
     SINK_FLUSH_INTERVAL: "100ms",
-  };
-  const config = loadSinkConfig(env);
+  });
   const es = new Client({ node: infra.elasticsearchUrl });
-  const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
   let sink: RunningService;
 
   // The expectations below are read off this table, not computed by the code under test.

@@ -1,4 +1,8 @@
 import type { Alert } from "@dockwatch/contracts";
+import { createPipelineClients, type PipelineClients } from "@dockwatch/kafka";
+import type { Logger } from "@dockwatch/runtime";
+import { infra } from "@dockwatch/test-helpers";
+import { loadSinkConfig, type SinkConfig } from "../../src/index.js";
 
 export interface AlertSpec {
   id: string;
@@ -79,4 +83,30 @@ export function makeAlert(s: AlertSpec): Alert {
       },
     },
   };
+}
+
+export interface SinkTestbed<E> {
+  env: E;
+  config: SinkConfig;
+  /** The producing side: writes Avro alerts to the sink's own topic. */
+  clients: PipelineClients;
+}
+
+/**
+ * A sink world of its own on the local Kafka and Elasticsearch: its own alerts
+ * and DLQ topics and consumer group, any health port, plus `extra` settings.
+ */
+export function sinkTestbed<X extends Record<string, string>>(run: string, logger: Logger, extra: X = {} as X) {
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ELASTICSEARCH_URL: infra.elasticsearchUrl,
+    TOPIC_ALERTS: `${run}.alerts`,
+    SINK_CONSUMER_GROUP: `${run}-sink`,
+    TOPIC_DLQ: `${run}.dlq`,
+    HEALTH_PORT: "0",
+    ...extra,
+  };
+  const config = loadSinkConfig(env);
+  const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
+  return { env, config, clients } satisfies SinkTestbed<typeof env>;
 }

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { createPipelineClients } from "@dockwatch/kafka";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { infra, infraLocal, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
-import { loadSinkConfig, startSink } from "../../src/index.js";
-import { makeAlert } from "./fixtures.js";
+import { startSink } from "../../src/index.js";
+import { makeAlert, sinkTestbed } from "./fixtures.js";
 
 // Elasticsearch stopped and restarted mid-stream (infra/local stop/start, the
 // real process): the sink holds its batch, resumes, and every alert sent is
@@ -20,21 +19,13 @@ const DAY = 1_717_286_400;
 
 describe("Elasticsearch outage mid-stream (real infra/local stop and start)", () => {
   const run = unique("outage");
-  const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-    ELASTICSEARCH_URL: infra.elasticsearchUrl,
-    TOPIC_ALERTS: `${run}.alerts`,
-    SINK_CONSUMER_GROUP: `${run}-sink`,
-    TOPIC_DLQ: `${run}.dlq`,
-    HEALTH_PORT: "0",
+  const { env, config, clients } = sinkTestbed(run, logger, {
     SINK_FLUSH_INTERVAL: "100ms",
     SINK_BULK_MAX_DOCS: "25",
     // Short backoff cap so the sink notices Elasticsearch's return soon after.
     SINK_RETRY_MAX_DELAY: "2s",
-  };
-  const config = loadSinkConfig(env);
+  });
   const es = new Client({ node: infra.elasticsearchUrl, maxRetries: 0 });
-  const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
   let sink: RunningService | undefined;
 
   const alerts: Alert[] = Array.from({ length: TOTAL }, (_, n) =>

@@ -3,11 +3,12 @@ import { after, before, describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
-import { DLQ_HEADERS, createKafka, createPipelineClients } from "@dockwatch/kafka";
+import { DLQ_HEADERS, createKafka } from "@dockwatch/kafka";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
 import type { KafkaMessage } from "kafkajs";
-import { loadSinkConfig, startSink } from "../../src/index.js";
+import { startSink } from "../../src/index.js";
+import { sinkTestbed } from "./fixtures.js";
 
 // The sink against the real Kafka and the real Elasticsearch: redelivered
 // alerts overwrite themselves, a changed alert replaces the old one, and a
@@ -39,17 +40,8 @@ function alert(actor: string, n: number, description = `Container c${n} started`
 describe("sink on the real Kafka and Elasticsearch", () => {
   const run = unique("sink");
   const actor = run.replace(/\W/g, "");
-  const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-    ELASTICSEARCH_URL: infra.elasticsearchUrl,
-    TOPIC_ALERTS: `${run}.alerts`,
-    SINK_CONSUMER_GROUP: `${run}-sink`,
-    TOPIC_DLQ: `${run}.dlq`,
-    HEALTH_PORT: "0",
-  };
-  const config = loadSinkConfig(env);
+  const { env, config, clients } = sinkTestbed(run, logger);
   const es = new Client({ node: infra.elasticsearchUrl });
-  const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
   let sink: RunningService;
 
   const count = async () => {
