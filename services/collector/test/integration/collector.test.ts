@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { DockerEvent } from "@dockwatch/contracts";
+import { describe, it } from "node:test";
 import type { RunningService } from "@dockwatch/runtime";
 import { busyboxImage, docker, unique, waitFor } from "@dockwatch/test-helpers";
-import { loadCollectorConfig, startCollector } from "../../src/index.js";
-import { EngineWitness, RawReader, logger, newWorld, sleepMs } from "./harness.js";
+import { EngineWitness, newWorld, readRawDuringSuite, sleepMs, startInProcess, summary } from "./harness.js";
 
 const world = newWorld();
-const reader = new RawReader(world.env);
 const image = busyboxImage();
 
-const start = (env: Record<string, string>) => startCollector(loadCollectorConfig(env), logger);
-const summary = (v: DockerEvent) => `${v.event!.Type} ${v.event!.Action} ${v.event!.Actor.ID} ${String(v.event!.timeNano)}`;
 /** `docker <args>` with `input` on its stdin (secret and config values). */
 async function dockerWithInput(args: string[], input: string): Promise<string> {
   const { spawn } = await import("node:child_process");
@@ -26,20 +21,12 @@ async function dockerWithInput(args: string[], input: string): Promise<string> {
 const countBy = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
 
 describe("collector against the real engine and Kafka", () => {
-  before(async () => {
-    // Creates the topics and registers the schema before the reader subscribes.
-    const first = await start(world.collectorEnv());
-    await first.stop("topics ready");
-    await reader.start();
-  });
-  after(async () => {
-    await reader.stop();
-  });
+  const reader = readRawDuringSuite(world);
 
   it("publishes each engine event in order per actor, timeNano as docker events prints it; two agents give two streams", async () => {
     const envA = world.collectorEnv(unique("agent-a"));
     const envB = world.collectorEnv(unique("agent-b"));
-    const [a, b] = await Promise.all([start(envA), start(envB)]);
+    const [a, b] = await Promise.all([startInProcess(envA), startInProcess(envB)]);
     const witness = await EngineWitness.start();
     const name = unique("dw-col");
     const volume = unique("dw-col-vol");
@@ -98,7 +85,7 @@ describe("collector against the real engine and Kafka", () => {
 
   it("swarm objects: secret, config and service events reach the topic in order per actor", async () => {
     const env = world.collectorEnv();
-    const collector = await start(env);
+    const collector = await startInProcess(env);
     const witness = await EngineWitness.start();
     const [secret, config, service] = [unique("dw-secret"), unique("dw-config"), unique("dw-svc")];
     const wasActive = (await docker("info", "--format", "{{.Swarm.LocalNodeState}}")) === "active";
@@ -132,7 +119,7 @@ describe("collector against the real engine and Kafka", () => {
 
   it("gap: events that happen while the collector is stopped arrive after its restart, none twice", async () => {
     const env = world.collectorEnv();
-    let collector: RunningService = await start(env);
+    let collector: RunningService = await startInProcess(env);
     const witness = await EngineWitness.start();
     const names = Array.from({ length: 5 }, () => unique("dw-gap"));
     const ids: string[] = [];
@@ -145,7 +132,7 @@ describe("collector against the real engine and Kafka", () => {
       for (const n of names) await docker("start", n);
       for (const n of names) await docker("kill", n);
       for (const n of names.slice(0, 1)) await docker("rm", n);
-      collector = await start(env);
+      collector = await startInProcess(env);
       const actors = new Set(ids);
       const want = () => witness.lines.filter((l) => actors.has(l.actor)).map((l) => `${l.type} ${l.action} ${l.actor} ${l.timeNano}`);
       const got = await waitFor("every event once the collector is back", async () => {

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { DockerEvent } from "@dockwatch/contracts";
+import { describe, it } from "node:test";
 import { docker, infra, infraLocal, unique, waitFor } from "@dockwatch/test-helpers";
 import { Kafka, logLevel } from "kafkajs";
-import { loadCollectorConfig, startCollector } from "../../src/index.js";
-import { EngineWitness, RawReader, logger, newWorld, sleepMs } from "./harness.js";
+import { EngineWitness, newWorld, readRawDuringSuite, sleepMs, startInProcess, summary } from "./harness.js";
 
 // Real faults under a running collector: the broker stopped with infra/local
 // (not a dead port), and dockerd itself restarted. Reduced counts; the long
 // versions are `npm run chaos -w services/collector`.
 
 const world = newWorld();
-const reader = new RawReader(world.env);
-const start = (env: Record<string, string>) => startCollector(loadCollectorConfig(env), logger);
-const summary = (v: DockerEvent) => `${v.event!.Type} ${v.event!.Action} ${v.event!.Actor.ID} ${String(v.event!.timeNano)}`;
 
 /** Waits until the broker answers metadata requests again. */
 async function kafkaHealthy(): Promise<void> {
@@ -32,18 +27,11 @@ async function kafkaHealthy(): Promise<void> {
 }
 
 describe("collector under real faults", () => {
-  before(async () => {
-    const first = await start(world.collectorEnv());
-    await first.stop("topics ready");
-    await reader.start();
-  });
-  after(async () => {
-    await reader.stop();
-  });
+  const reader = readRawDuringSuite(world);
 
   it("Kafka stopped mid-stream: every event arrives exactly once, in order per actor", async () => {
     const env = world.collectorEnv();
-    const collector = await start(env);
+    const collector = await startInProcess(env);
     const witness = await EngineWitness.start();
     const names = Array.from({ length: 25 }, () => unique("dw-kafka-out"));
     try {
@@ -75,7 +63,7 @@ describe("collector under real faults", () => {
 
   it("dockerd restarted under the collector: lost and connected status records, then later events", async () => {
     const env = world.collectorEnv();
-    const collector = await start(env);
+    const collector = await startInProcess(env);
     const after = unique("dw-after-restart");
     const statusOf = () =>
       reader.records.filter((r) => r.value.agent.id === env.AGENT_ID && r.value.kind === "status").map((r) => r.value.status!);

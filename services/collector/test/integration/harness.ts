@@ -11,6 +11,8 @@ import { createLogger } from "@dockwatch/runtime";
 import { infra, unique } from "@dockwatch/test-helpers";
 import type { Consumer } from "kafkajs";
 import { kafkaSettings } from "@dockwatch/config";
+import { after, before } from "node:test";
+import { loadCollectorConfig, startCollector } from "../../src/index.js";
 
 export const logger = createLogger("collector-test", "warn");
 
@@ -105,3 +107,22 @@ export class EngineWitness {
 }
 
 export const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A collector in this process, configured only by `env`. */
+export const startInProcess = (env: Record<string, string>) => startCollector(loadCollectorConfig(env), logger);
+
+/** One engine event as `type action actor timeNano`, the form the engine witness gives too. */
+export const summary = (v: DockerEvent) => `${v.event!.Type} ${v.event!.Action} ${v.event!.Actor.ID} ${String(v.event!.timeNano)}`;
+
+/** The raw topic of `world`, read from the start of the enclosing suite to its end. */
+export function readRawDuringSuite(world: World): RawReader {
+  const reader = new RawReader(world.env);
+  before(async () => {
+    // A first collector creates the topics and registers the schema before the reader subscribes.
+    const first = await startInProcess(world.collectorEnv());
+    await first.stop("topics ready");
+    await reader.start();
+  });
+  after(() => reader.stop());
+  return reader;
+}

@@ -3,35 +3,23 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
-import type { DockerEvent } from "@dockwatch/contracts";
+import { describe, it } from "node:test";
 import { busyboxImage, docker, unique, waitFor } from "@dockwatch/test-helpers";
 import Docker from "dockerode";
-import { loadCollectorConfig, startCollector } from "../../src/index.js";
-import { EngineWitness, RawReader, logger, newWorld, sleepMs } from "./harness.js";
+import { EngineWitness, newWorld, readRawDuringSuite, sleepMs, startInProcess, summary } from "./harness.js";
 
 const world = newWorld();
-const reader = new RawReader(world.env);
 const image = busyboxImage();
 const engine = new Docker();
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), "../../dist/main.js");
 
-const start = (env: Record<string, string>) => startCollector(loadCollectorConfig(env), logger);
-const summary = (v: DockerEvent) => `${v.event!.Type} ${v.event!.Action} ${v.event!.Actor.ID} ${String(v.event!.timeNano)}`;
 
 describe("collector resilience", () => {
-  before(async () => {
-    const first = await start(world.collectorEnv());
-    await first.stop("topics ready");
-    await reader.start();
-  });
-  after(async () => {
-    await reader.stop();
-  });
+  const reader = readRawDuringSuite(world);
 
   it("history overrun: a gap record names the window and reconciliation synthesizes the container changes", async () => {
     const env = world.collectorEnv();
-    let collector = await start(env);
+    let collector = await startInProcess(env);
     const [running, created, born] = [unique("dw-ovr-run"), unique("dw-ovr-new"), unique("dw-ovr-born")];
     const volumes: string[] = [];
     try {
@@ -49,7 +37,7 @@ describe("collector resilience", () => {
         await engine.getVolume(v).remove();
         volumes.push(v);
       }
-      collector = await start(env);
+      collector = await startInProcess(env);
       const gap = await waitFor("a gap record", async () => reader.records.find((r) => r.value.agent.id === env.AGENT_ID && r.value.kind === "gap")?.value);
       assert.equal(gap.gap!.dropped, 0n);
       assert.match(gap.gap!.reason, /history overrun/);
@@ -114,15 +102,7 @@ describe("collector resilience", () => {
 
 describe("collector spool bound", () => {
   const boundWorld = newWorld();
-  const boundReader = new RawReader(boundWorld.env);
-  before(async () => {
-    const first = await start(boundWorld.collectorEnv());
-    await first.stop("topics ready");
-    await boundReader.start();
-  });
-  after(async () => {
-    await boundReader.stop();
-  });
+  const boundReader = readRawDuringSuite(boundWorld);
 
   it("past the bound, events are counted and reported by a gap record, never dropped silently", async () => {
     assert.ok(existsSync(mainJs), `${mainJs} missing: run npm run build -w services/collector`);
