@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { RetryableError } from "@dockwatch/kafka";
-import { infra, unique } from "@dockwatch/test-helpers";
 import {
   correlationId,
   createRedis,
@@ -10,8 +9,8 @@ import {
   windowStart,
   type Correlator,
   type FrequencySpec,
-  type Redis,
 } from "../../src/correlation/index.js";
+import { twoRedisInstances } from "./redis-instances.js";
 
 // Against the real local Redis (REDIS_URL, default redis://localhost:6379);
 // every test uses its own key prefix.
@@ -20,28 +19,12 @@ const crashLoop: FrequencySpec = { ruleId: "87930", frequency: 5, timeframeMs: 6
 const minute = (iso: string) => Date.parse(iso);
 
 describe("Redis correlator (two rules instances, real Redis)", () => {
-  let a: Redis;
-  let b: Redis;
-  const prefixes: string[] = [];
+  const redis = twoRedisInstances();
   const pair = (graceMs?: number): [Correlator, Correlator, string] => {
-    const keyPrefix = `${unique("test-corr")}:`;
-    prefixes.push(keyPrefix);
+    const keyPrefix = redis.prefix("test-corr");
     const opts = { keyPrefix, ...(graceMs !== undefined ? { graceMs } : {}) };
-    return [createRedisCorrelator(a, opts), createRedisCorrelator(b, opts), keyPrefix];
+    return [createRedisCorrelator(redis.a, opts), createRedisCorrelator(redis.b, opts), keyPrefix];
   };
-
-  before(async () => {
-    a = createRedis({ url: infra.redisUrl }, { connectionName: "test-instance-a" });
-    b = createRedis({ url: infra.redisUrl }, { connectionName: "test-instance-b" });
-    await Promise.all([a.connect(), b.connect()]);
-  });
-  after(async () => {
-    for (const prefix of prefixes) {
-      const keys = await a.keys(`${prefix}*`);
-      if (keys.length > 0) await a.del(...keys);
-    }
-    await Promise.all([a.quit(), b.quit()]);
-  });
 
   it("5 die events of one container within a minute -> one crash-loop hit; the 6th in that window -> none", async () => {
     const [c] = pair();
@@ -113,7 +96,7 @@ describe("Redis correlator (two rules instances, real Redis)", () => {
     for (let i = 0; i < 5; i++) await c.observe(crashLoop, group, `e${i}`, t0 + i);
     const keys = windowKeys(prefix, crashLoop.ruleId, group, windowStart(t0, crashLoop.timeframeMs));
     for (const key of [keys.events, keys.fired]) {
-      const ttl = await a.pttl(key);
+      const ttl = await redis.a.pttl(key);
       assert.ok(ttl > 0 && ttl <= 61_000, `${key} has PTTL ${ttl}`);
     }
   });

@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { createLogger } from "@dockwatch/runtime";
-import { infra, unique } from "@dockwatch/test-helpers";
 import {
   createHostSweeper,
   createHostWatch,
-  createRedis,
   hostAlertEvent,
   type HostSnapshot,
   type HostTransition,
   type HostWatch,
-  type Redis,
 } from "../../src/correlation/index.js";
+import { twoRedisInstances } from "./redis-instances.js";
 
 // Two rules instances = two Redis connections sharing one key prefix. Time is
 // passed explicitly (nowMs), so "2 minutes of silence" needs no waiting.
@@ -36,28 +34,11 @@ const hb = (agentId: string, n: number, nowMs: number, eventTimeMs = nowMs) => (
 });
 
 describe("silent hosts (two rules instances, real Redis)", () => {
-  let a: Redis;
-  let b: Redis;
-  const prefixes: string[] = [];
+  const redis = twoRedisInstances();
   const pair = (): [HostWatch, HostWatch] => {
-    const keyPrefix = `${unique("test-hosts")}:`;
-    prefixes.push(keyPrefix);
-    const opts = { keyPrefix, silentAfterMs: SILENT_AFTER, leaseMs: LEASE };
-    return [createHostWatch(a, opts), createHostWatch(b, opts)];
+    const opts = { keyPrefix: redis.prefix("test-hosts"), silentAfterMs: SILENT_AFTER, leaseMs: LEASE };
+    return [createHostWatch(redis.a, opts), createHostWatch(redis.b, opts)];
   };
-
-  before(async () => {
-    a = createRedis({ url: infra.redisUrl });
-    b = createRedis({ url: infra.redisUrl });
-    await Promise.all([a.connect(), b.connect()]);
-  });
-  after(async () => {
-    for (const prefix of prefixes) {
-      const keys = await a.keys(`${prefix}*`);
-      if (keys.length > 0) await a.del(...keys);
-    }
-    await Promise.all([a.quit(), b.quit()]);
-  });
 
   it("an agent silent for SILENT_HOST_AFTER is alerted once across instances sweeping concurrently", async () => {
     const [wa, wb] = pair();
