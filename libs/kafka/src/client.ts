@@ -3,7 +3,7 @@ import type { Logger } from "@dockwatch/runtime";
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type SASLOptions } from "kafkajs";
 
 /** kafkajs client from the validated settings; its logs go through our logger. */
-export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+export function createKafka(settings: KafkaSettings, logger: Logger, options: { retries?: number } = {}): Kafka {
   const log = logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId: settings.clientId,
@@ -11,6 +11,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
     ssl: settings.ssl === false ? false : { ...settings.ssl },
     ...(settings.sasl ? { sasl: settings.sasl as SASLOptions } : {}),
     connectionTimeout: 5_000,
+    // A one-shot tool (dockwatch status) gives up sooner than a service.
+    ...(options.retries !== undefined ? { retry: { retries: options.retries } } : {}),
     logLevel: logLevel.INFO,
     logCreator:
       () =>

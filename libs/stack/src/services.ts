@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { formatLogLine } from "./format.js";
+import { repoRoot } from "./paths.js";
 
 export const SERVICES = ["collector", "decoder", "rules", "sink"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export const DEFAULT_PORTS: Record<ServiceName, number> = { collector: 9481, decoder: 9482, rules: 9483, sink: 9484 };
 

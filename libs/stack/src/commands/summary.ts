@@ -1,4 +1,4 @@
-import { TOPICS, GROUPS } from "@dockwatch/contracts";
+import { GROUPS, TOPICS } from "@dockwatch/contracts";
 import type { Client } from "@elastic/elasticsearch";
 import type { Admin } from "kafkajs";
 import { consumerLag } from "../lag.js";
@@ -14,14 +14,18 @@ export interface Snapshot {
   alertCount: number | undefined;
 }
 
-const GROUP_TOPICS: Array<[string, string]> = [
-  [GROUPS.decoder, TOPICS.raw],
-  [GROUPS.rules, TOPICS.decoded],
-  [GROUPS.sink, TOPICS.alerts],
-];
-
 /** One look at every part: service readiness and counters, consumer lag, newest alerts. */
-export async function takeSnapshot(admin: Admin | undefined, es: Client | undefined, ports = DEFAULT_PORTS): Promise<Snapshot> {
+export async function takeSnapshot(
+  admin: Admin | undefined,
+  es: Client | undefined,
+  topics: { raw: string; decoded: string; alerts: string } = TOPICS,
+  ports = DEFAULT_PORTS,
+): Promise<Snapshot> {
+  const groupTopics: Array<[string, string]> = [
+    [GROUPS.decoder, topics.raw],
+    [GROUPS.rules, topics.decoded],
+    [GROUPS.sink, topics.alerts],
+  ];
   const counters = new Map<string, number | undefined>();
   const ready = new Map<string, boolean>();
   await Promise.all(
@@ -33,7 +37,7 @@ export async function takeSnapshot(admin: Admin | undefined, es: Client | undefi
     }),
   );
   const lag = await Promise.all(
-    GROUP_TOPICS.map(async ([groupId, topic]) => ({
+    groupTopics.map(async ([groupId, topic]) => ({
       groupId,
       lag: admin ? await consumerLag(admin, groupId, topic).then((l) => l.lag, () => undefined) : undefined,
     })),
@@ -42,7 +46,8 @@ export async function takeSnapshot(admin: Admin | undefined, es: Client | undefi
   let alertCount: number | undefined;
   if (es) {
     try {
-      const res = await es.search({ index: "dockwatch-alerts", size: 5, sort: [{ timestamp: "desc" }], track_total_hits: true });
+      // A summary must not hang on a slow cluster: a short timeout, then "-".
+      const res = await es.search({ index: "dockwatch-alerts", size: 5, sort: [{ timestamp: "desc" }], track_total_hits: true }, { requestTimeout: 2000 });
       alerts = res.hits.hits.map((h) => {
         const s = h._source as { timestamp: string; rule: { level: number; description: string } };
         return { timestamp: s.timestamp, level: s.rule.level, description: s.rule.description };

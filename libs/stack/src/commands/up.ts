@@ -1,10 +1,10 @@
+import { elasticsearchSettings } from "@dockwatch/config";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import { Client } from "@elastic/elasticsearch";
-import { Kafka, logLevel } from "kafkajs";
 import { formatLogLine } from "../format.js";
 import { logsDir } from "../paths.js";
 import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../services.js";
+import { connectCliClients } from "./clients.js";
 import { runInfraLocal } from "./infra.js";
 import { renderSummary, takeSnapshot, type Snapshot } from "./summary.js";
 
@@ -63,7 +63,7 @@ export async function up(opts: UpOptions): Promise<void> {
     });
     await service.waitReady();
   }
-  const esUrl = process.env.ELASTICSEARCH_URL ?? "http://localhost:9200";
+  const esUrl = elasticsearchSettings(process.env).url;
   process.stdout.write(
     [
       "",
@@ -77,13 +77,10 @@ export async function up(opts: UpOptions): Promise<void> {
   );
   if (!opts.live) return;
 
-  const kafka = new Kafka({ clientId: "dockwatch-cli", brokers: (process.env.KAFKA_BROKERS ?? "localhost:9092").split(","), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect().catch(() => undefined);
-  const es = new Client({ node: esUrl, maxRetries: 0, requestTimeout: 2000 });
+  const clients = await connectCliClients(process.env, 5);
   let previous: Snapshot | undefined;
   const draw = async () => {
-    const current = await takeSnapshot(admin, es);
+    const current = await takeSnapshot(clients.admin, clients.es, clients.topics);
     const screen = renderSummary(previous, current) + (recent.length ? `\n\nrecent warnings:\n${recent.join("\n")}` : "");
     previous = current;
     if (!stopping) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);
