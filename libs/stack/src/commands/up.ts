@@ -50,6 +50,8 @@ export async function up(opts: UpOptions): Promise<void> {
   };
   process.on("SIGINT", () => void stopAll("Ctrl-C"));
   process.on("SIGTERM", () => void stopAll("SIGTERM"));
+  // A closed terminal must not orphan the services (they run in their own process group).
+  process.on("SIGHUP", () => void stopAll("SIGHUP"));
 
   for (const name of [...SERVICES].reverse()) {
     process.stderr.write(`dockwatch: starting ${name}…\n`);
