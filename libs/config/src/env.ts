@@ -1,17 +1,8 @@
 import { readFileSync } from "node:fs";
+import { ConfigError } from "@dockwatch/errors";
 import { z } from "zod";
 
-/** A bad setting: `message` is the one line a service prints before it stops. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    readonly expected: string,
-    readonly got: string | undefined,
-  ) {
-    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 export type Env = Record<string, string | undefined>;
 

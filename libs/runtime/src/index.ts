@@ -3,4 +3,3 @@ export * from "./health.js";
 export * from "./lifecycle.js";
 export * from "./logger.js";
 export * from "./metrics.js";
-export * from "./retry.js";

@@ -1,3 +1,4 @@
+import { classify } from "@dockwatch/errors";
 import { createHealthServer } from "./health.js";
 import type { Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
@@ -105,9 +106,9 @@ export function runMain(name: string, main: () => Promise<RunningService>): void
     (err: unknown) => {
       const e = err as Error;
       // ConfigError and startup errors carry a complete one-line message.
-      const kind = e?.name === "ConfigError" ? "bad configuration: " : "cannot start: ";
-      process.stderr.write(`${name}: ${kind}${e?.message ?? String(err)}\n`);
-      process.exit(e?.name === "ConfigError" ? 2 : 1);
+      const config = classify(err) === "config";
+      process.stderr.write(`${name}: ${config ? "bad configuration: " : "cannot start: "}${e?.message ?? String(err)}\n`);
+      process.exit(config ? 2 : 1);
     },
   );
 }

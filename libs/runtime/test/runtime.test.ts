@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Metrics, backoffDelay, createLogger, startService, type Component } from "../src/index.js";
-
-describe("backoffDelay", () => {
-  it("doubles from the initial delay and caps at the maximum, with jitter in the upper half", () => {
-    const opts = { initialMs: 100, maxMs: 1000 };
-    assert.equal(backoffDelay(0, { ...opts, random: () => 0 }), 50);
-    assert.equal(backoffDelay(0, { ...opts, random: () => 0.999999 }), 100);
-    assert.equal(backoffDelay(3, { ...opts, random: () => 0 }), 400);
-    assert.equal(backoffDelay(30, { ...opts, random: () => 0.999999 }), 1000);
-  });
-});
+import { Metrics, createLogger, startService, type Component } from "../src/index.js";
 
 describe("startService", () => {
   it("starts components in order, serves health, and stops them in reverse", async () => {

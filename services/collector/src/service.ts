@@ -15,7 +15,8 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { createPipelineClients, deadLetterHeaders, toTopicMessages } from "@dockwatch/kafka";
-import { Metrics, backoffDelay, sleep, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
+import { backoffDelay, sleep } from "@dockwatch/errors";
+import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry";
 import type Docker from "dockerode";
 import { Checkpoint, engineTimeParam } from "./checkpoint.js";

@@ -1,5 +1,6 @@
 import type { ElasticsearchSettings } from "@dockwatch/config";
-import { backoffDelay, sleep, type Logger } from "@dockwatch/runtime";
+import { backoffDelay, sleep } from "@dockwatch/errors";
+import type { Logger } from "@dockwatch/runtime";
 import { Client, errors } from "@elastic/elasticsearch";
 import { alertIndexTemplate } from "./template.js";
 

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { backoffDelay } from "@dockwatch/runtime";
+import { backoffDelay } from "@dockwatch/errors";
 import { chunkBulk, type BulkDoc, type ItemOutcome } from "./bulk.js";
 
 /** Sends one `_bulk` request; resolves with one outcome per document, in order, or throws. */
@@ -67,7 +67,7 @@ export async function indexUntilSettled<T extends BulkDoc>(docs: T[], opts: Inde
     pending = retry;
     if (pending.length > 0) {
       opts.onRetry?.(pending.length, attempt);
-      const ms = backoffDelay(attempt, { initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs, ...(opts.random ? { random: opts.random } : {}) });
+      const ms = backoffDelay(attempt, { initialMs: opts.retryInitialMs, maxMs: opts.retryMaxMs }, opts.random);
       // node's abortable timer removes its abort listener when it fires (runtime's sleep() keeps
       // one per call, which piles up on a signal that lives through a long outage).
       await delay(ms, undefined, { signal: opts.signal }).catch(() => undefined);

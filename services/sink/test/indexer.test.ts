@@ -95,8 +95,8 @@ describe("indexUntilSettled", () => {
   });
 
   it("backs off with jitter under a cap", async () => {
-    const { backoffDelay } = await import("@dockwatch/runtime");
-    const delays = [0, 1, 2, 10, 30].map((attempt) => [backoffDelay(attempt, { initialMs: 200, maxMs: 30_000, random: () => 0 }), backoffDelay(attempt, { initialMs: 200, maxMs: 30_000, random: () => 0.999 })]);
+    const { backoffDelay } = await import("@dockwatch/errors");
+    const delays = [0, 1, 2, 10, 30].map((attempt) => [backoffDelay(attempt, { initialMs: 200, maxMs: 30_000 }, () => 0), backoffDelay(attempt, { initialMs: 200, maxMs: 30_000 }, () => 0.999)]);
     assert.deepEqual(delays.map(([lo]) => lo), [100, 200, 400, 15_000, 15_000]);
     assert.ok(delays.every(([lo, hi]) => hi! > lo! && hi! <= 30_000));
   });

@@ -1,6 +1,7 @@
 import type { RedisSettings } from "@dockwatch/config";
 import { RetryableError } from "@dockwatch/kafka";
-import { backoffDelay, type Component, type Logger } from "@dockwatch/runtime";
+import { backoffDelay } from "@dockwatch/errors";
+import type { Component, Logger } from "@dockwatch/runtime";
 import { Redis } from "ioredis";
 
 export type { Redis };
