@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 infra/local up
-exec node libs/stack/dist/cli.js up --no-infra "$@"
+exec node services/cli/dist/cli.js up --no-infra "$@"

@@ -1,6 +1,6 @@
 import { CodecError } from "@dockwatch/codec";
 import { SpanKind, contextFromHeaders, inSpan, traceHeaders } from "@dockwatch/telemetry";
-import { RetryableError } from "./errors.js";
+import { isRetryable } from "@dockwatch/errors";
 import { deadLetter, type OutputRecord, type SourceRecord } from "./records.js";
 
 /** What a transform emits for one input: zero or more values for the output topic. */
@@ -57,7 +57,7 @@ export async function processRecord<In, Out>(logic: StageLogic<In, Out>, record:
     try {
       emitted = await logic.transform(input, record);
     } catch (err) {
-      if (err instanceof RetryableError) throw err;
+      if (isRetryable(err)) throw err;
       return dead("transform-failed", (err as Error)?.message ?? String(err));
     }
     const headers = traceHeaders(ctx);

@@ -21,10 +21,9 @@ import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry
 import type Docker from "dockerode";
 import { Checkpoint, engineTimeParam } from "./checkpoint.js";
 import { connectEngine } from "./engine.js";
-import { EngineLineError, parseEngineLine } from "./engine-event.js";
+import { EngineLineError, LineSplitter, parseEngineLine } from "@dockwatch/docker-event";
 import { LruCache, dockerTimeToNanos, factsFromInspect, type ContainerInspect } from "./facts.js";
 import { applyChange, inventoryChange, listedState, reconcile, type Inventory, type KnownContainer, type ListedContainer } from "./inventory.js";
-import { LineSplitter } from "./lines.js";
 import { Spool, type DropCount, type SpoolEntry } from "./spool.js";
 import { defaultStateDir, ensureStateDir } from "./state-dir.js";
 

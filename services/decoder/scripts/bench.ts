@@ -3,22 +3,22 @@
 // pre-produced raw events through the local Kafka. Writes reports/decoder-bench.md.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { DockerEvent } from "@dockwatch/contracts";
 import { createPipelineClients } from "@dockwatch/kafka";
 import { createLogger } from "@dockwatch/runtime";
 import { infra, repoRoot, unique } from "@dockwatch/test-helpers";
-import { createRedactor, decodeEvent, loadDecoderConfig, startDecoder } from "../src/index.js";
-import { rawFromEngineLine } from "../test/helpers.js";
+import { createRedactor, decodeEvent } from "@dockwatch/docker-event";
+import { loadDecoderConfig, startDecoder } from "../src/index.js";
+import { rawFromEngineLine } from "@dockwatch/docker-event/testing";
 
 const args = process.argv.slice(2);
 const events = Number(args[args.indexOf("--events") + 1] || 20_000) || 20_000;
 const logger = createLogger("decoder-bench", process.env.LOG_LEVEL ?? "warn");
 
-/** The real engine's events (fixtures/engine-20.10), cycled: a realistic mix of types and sizes. */
+/** The real engine's events (libs/docker-event/fixtures/engine-20.10), cycled: a realistic mix of types and sizes. */
 function sampleEvents(): DockerEvent[] {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/engine-20.10");
+  const dir = join(repoRoot, "libs/docker-event/fixtures/engine-20.10");
   return readdirSync(dir)
     .filter((f) => f.endsWith(".jsonl"))
     .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean))

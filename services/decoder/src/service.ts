@@ -3,8 +3,7 @@ import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
 import { ConfigError, int, kafkaSettings, parseEnv, runtimeSettings, str, type Env, type KafkaSettings, type RuntimeSettings } from "@dockwatch/config";
 import { createPipelineClients, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
-import { DecodeError, decodeEvent } from "./decode.js";
-import { createRedactor, parseRedactPatterns, type Redactor } from "./redact.js";
+import { DecodeError, createRedactor, decodeEvent, parseRedactPatterns, type Redactor } from "@dockwatch/docker-event";
 
 export interface DecoderConfig {
   kafka: KafkaSettings;

@@ -1,6 +1,6 @@
 import type { Agent, DecodedEvent, DockerEvent, Engine, EngineEvent } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
-import { decodeEvent } from "@dockwatch/decoder";
+import { decodeEvent } from "@dockwatch/docker-event";
 import { buildAlert, type AlertContext } from "./alert.js";
 import type { CorrelationHit, Correlator } from "./correlation/index.js";
 import { chainAlerts, correlationAlerts } from "./evaluate.js";

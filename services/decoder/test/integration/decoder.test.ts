@@ -6,8 +6,9 @@ import type { DecodedEvent, DockerEvent } from "@dockwatch/contracts";
 import { DLQ_HEADERS, createPipelineClients } from "@dockwatch/kafka";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
-import { MASK, loadDecoderConfig, startDecoder } from "../../src/index.js";
-import { containerLine, rawFromEngineLine } from "../helpers.js";
+import { MASK } from "@dockwatch/docker-event";
+import { loadDecoderConfig, startDecoder } from "../../src/index.js";
+import { containerLine, rawFromEngineLine } from "@dockwatch/docker-event/testing";
 
 // The decoder service against the real Kafka: good records decode around each
 // kind of bad input, which goes to the DLQ with stage, reason and source

@@ -4,7 +4,7 @@ import { dirname, join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { MASK, decodeEvent } from "../src/index.js";
-import { allStrings, rawFromEngineLine } from "./helpers.js";
+import { allStrings, rawFromEngineLine } from "../src/testing.js";
 
 // Every fixture line decodes, and its Wazuh view, ECS fields and full_log are
 // what the fixture side says: full_log from Python's json module

@@ -1,24 +1,16 @@
-import type { DockerEvent, EngineEvent } from "@dockwatch/contracts";
-import { isLosslessNumber, parse } from "lossless-json";
+/**
+ * Builders for tests of any package that handles Docker events: the record the
+ * collector publishes for an engine line, parsed by the collector's own parser.
+ */
+import type { DockerEvent } from "@dockwatch/contracts";
+import { parseEngineLine } from "./engine-event.js";
 
 export const agent = { id: "002", name: "agent001", ip: "192.168.122.19" };
 export const engine = { id: "ENGINE", hostname: "host", version: "20.10.24", apiVersion: "1.41" };
 
-/** What the collector publishes for an engine line (its lossless parse, like the collector's). */
+/** What the collector publishes for an engine line (parsed by the collector's own parser). */
 export function rawFromEngineLine(line: string): DockerEvent {
-  const j = parse(line) as Record<string, unknown> & { Actor: { ID: string; Attributes: Record<string, string> } };
-  const big = (v: unknown) => BigInt(isLosslessNumber(v) ? v.value : String(v));
-  const event: EngineEvent = {
-    Type: String(j.Type),
-    Action: String(j.Action),
-    Actor: j.Actor,
-    scope: (j.scope as string) ?? null,
-    time: big(j.time),
-    timeNano: big(j.timeNano),
-    status: (j.status as string) ?? null,
-    id: (j.id as string) ?? null,
-    from: (j.from as string) ?? null,
-  };
+  const event = parseEngineLine(line);
   return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null, inspect: null };
 }
 

@@ -1,8 +1,12 @@
+import { RecordError } from "@dockwatch/errors";
 import type { EngineEvent } from "@dockwatch/contracts";
 import { isLosslessNumber, parse } from "lossless-json";
 
-export class EngineLineError extends Error {
-  override name = "EngineLineError";
+/** An engine line that is not an event: a record error (the collector publishes it as such, never retries it). */
+export class EngineLineError extends RecordError {
+  constructor(message: string) {
+    super("not-an-event", message);
+  }
 }
 
 const asString = (v: unknown): string | null => (typeof v === "string" ? v : null);

@@ -1,11 +1,14 @@
+import { RecordError } from "@dockwatch/errors";
 import type { DecodedEvent, DockerEvent, EngineEvent, WazuhDocker } from "@dockwatch/contracts";
 import { categorize, containerLabels } from "./ecs.js";
 import { parseLossless, pythonJsonDumps } from "./python-json.js";
 import { createRedactor, type Redactor } from "./redact.js";
 
 /** A raw record the decoder cannot turn into a normalized one (goes to the DLQ). */
-export class DecodeError extends Error {
-  override name = "DecodeError";
+export class DecodeError extends RecordError {
+  constructor(message: string, code = "undecodable") {
+    super(code, message);
+  }
 }
 
 /**

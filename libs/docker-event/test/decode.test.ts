@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { seedAlerts } from "@dockwatch/test-helpers";
 import { parse } from "lossless-json";
 import { DecodeError, decodeEvent, pythonJsonDumps } from "../src/index.js";
-import { agent, engine, rawFromEngineLine } from "./helpers.js";
+import { agent, engine, rawFromEngineLine } from "../src/testing.js";
 
 describe("decodeEvent on the seed's four events", () => {
   for (const seed of seedAlerts()) {

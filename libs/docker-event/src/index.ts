@@ -1,0 +1,6 @@
+export * from "./decode.js";
+export * from "./ecs.js";
+export * from "./engine-event.js";
+export * from "./lines.js";
+export * from "./python-json.js";
+export * from "./redact.js";
