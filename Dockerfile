@@ -63,8 +63,10 @@ RUN mkdir /out \
       && if [ -d "${dir}/dist" ]; then cp -R "${dir}/dist" "/out/${dir}/"; fi; \
     done \
  && cp schemas/*.avsc /out/schemas/ \
- && for data in ruleset ruleset.schema.json; do \
-      if [ -e "services/${SERVICE}/${data}" ]; then cp -R "services/${SERVICE}/${data}" "/out/services/${SERVICE}/"; fi; \
+ && for dir in libs/* services/${SERVICE}; do \
+      for data in ruleset ruleset.schema.json; do \
+        if [ -e "${dir}/${data}" ]; then cp -R "${dir}/${data}" "/out/${dir}/"; fi; \
+      done; \
     done \
  && test -f "/out/services/${SERVICE}/dist/main.js"
 

@@ -27,4 +27,22 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", URL: "readonly" } },
   },
+  {
+    // Dependencies point down: a library never imports a program. What two
+    // programs share (the Docker event model, the rule engine) is a library.
+    files: ["libs/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@dockwatch/collector", "@dockwatch/decoder", "@dockwatch/rules", "@dockwatch/sink", "@dockwatch/cli", "**/services/**"],
+              message: "libs/ must not import a service (services/*); move what is shared into a library",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
-import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { down, upPidFile } from "./commands/down.js";
 import { replay } from "./commands/replay.js";
+import { runRulesCommand } from "./commands/rules.js";
 import { status } from "./commands/status.js";
 import { tail } from "./commands/tail.js";
 import { up } from "./commands/up.js";
-import { repoRoot } from "./paths.js";
 import { ReplayUsageError, parseSince } from "./replay/plan.js";
 
 const HELP: Record<string, string> = {
@@ -114,9 +113,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case "logtest":
     case "rules": {
-      // The rule engine's own CLI, so the command and the service share one implementation.
-      const cli = join(repoRoot, "services/rules/dist/cli.js");
-      return spawnSync(process.execPath, [cli, command, ...rest], { stdio: "inherit" }).status ?? 1;
+      // In process on the rule engine the rules service runs.
+      return runRulesCommand([command, ...rest], {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+        stdin: () => readFileSync(0, "utf8"),
+        env: process.env,
+      });
     }
     case "replay": {
       const { values } = parseArgs({ args: rest, options: { since: { type: "string" }, "local-dir": { type: "string" }, "dry-run": { type: "boolean" } } });

@@ -8,7 +8,7 @@ import { createPipelineClients } from "@dockwatch/kafka";
 import { createLogger } from "@dockwatch/runtime";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { loadRulesConfig, startRules } from "../src/index.js";
-import { decodedEvent } from "../test/event.js";
+import { decodedEvent } from "@dockwatch/rule-engine/testing";
 
 const total = Number(process.argv[2] ?? 50_000);
 const logger = createLogger("rules-bench", "warn");

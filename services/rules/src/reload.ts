@@ -1,8 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import type { Component, Logger } from "@dockwatch/runtime";
-import type { Ruleset } from "./engine/compile.js";
-import { RulesetError, formatProblem } from "./engine/errors.js";
-import { loadRuleset, type RulesetSources } from "./ruleset.js";
+import { RulesetError, formatProblem, loadRuleset, type Ruleset, type RulesetSources } from "@dockwatch/rule-engine";
 
 export interface RulesetHolder extends Component {
   /** The ruleset in force: the last one that loaded without errors. */

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Logger } from "@dockwatch/runtime";
 import { waitFor } from "@dockwatch/test-helpers";
-import { SHIPPED_RULES_DIR, createRulesetHolder, matchEvent } from "../src/index.js";
-import { decodedEvent } from "./event.js";
+import { SHIPPED_RULES_DIR, matchEvent } from "@dockwatch/rule-engine";
+import { decodedEvent } from "@dockwatch/rule-engine/testing";
+import { createRulesetHolder } from "../src/index.js";
 
 /** A logger that keeps what it is told, to see the rejected reload's errors. */
 function memoryLogger() {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
 import { createPipelineClients } from "@dockwatch/kafka";
-import { evaluate, loadRulesConfig, loadRuleset, version, type AlertContext } from "@dockwatch/rules";
+import { identitySettings, kafkaSettings } from "@dockwatch/config";
+import { alertingSettings, evaluate, loadRuleset, version, type AlertContext } from "@dockwatch/rule-engine";
 import { createLogger, type Component } from "@dockwatch/runtime";
 import type { Message } from "kafkajs";
 import { ReplayCursor, ReplayProgress, planReplay, type ReplayPlan } from "../replay/plan.js";
@@ -46,8 +47,9 @@ const SEND_CHUNK = 500;
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const env: Record<string, string | undefined> = { KAFKA_CLIENT_ID: "dockwatch-replay", ...(opts.env ?? process.env), ...(opts.localDir ? { RULES_LOCAL_DIR: opts.localDir } : {}) };
-  const config = loadRulesConfig(env);
-  const ruleset = loadRuleset({ shippedDir: config.shippedDir, ...(config.localDir ? { localDir: config.localDir } : {}) });
+  // The rules service's own settings (same variables, same readers).
+  const config = { kafka: kafkaSettings(env, "rules"), identity: identitySettings(env), ...alertingSettings(env) };
+  const ruleset = loadRuleset(config.sources);
   const { topics } = config.kafka;
   const logger = createLogger("dockwatch-replay", env.LOG_LEVEL ?? "warn");
   const clients = createPipelineClients({

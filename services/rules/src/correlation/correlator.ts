@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
-import type { CorrelationHit, Correlator, FrequencySpec } from "./index.js";
+import { correlationId, windowKeys, windowStart, type CorrelationHit, type Correlator, type FrequencySpec } from "@dockwatch/rule-engine";
 import { redisCall } from "./redis.js";
-import { correlationId, windowKeys, windowStart } from "./window.js";
 
 /**
  * One atomic step of a (rule, group, window), see window.ts for the window.

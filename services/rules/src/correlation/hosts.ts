@@ -1,4 +1,4 @@
-import type { Agent, Engine } from "@dockwatch/contracts";
+import type { Heartbeat, HostSnapshot, HostTransition } from "@dockwatch/rule-engine";
 import type { Redis } from "ioredis";
 import { redisCall } from "./redis.js";
 
@@ -24,38 +24,6 @@ import { redisCall } from "./redis.js";
 // claim whose lease ran out is claimed again by the next sweep (the alert is
 // re-emitted with the same deterministic time, hence the same alert id), so a
 // sweeper that crashed between the claim and the produce loses nothing.
-
-/** What the alert needs to name the host, kept from its newest status event. */
-export interface HostSnapshot {
-  agent: Agent;
-  engine: Engine;
-  host: { name: string; hostname: string; ip: string };
-}
-
-export interface HostTransition {
-  agentId: string;
-  state: "silent" | "returned";
-  /**
-   * When the transition happened, deterministic so a re-emitted alert keeps
-   * its id: silent = last seen + silentAfterMs; returned = event time of the
-   * heartbeat that ended the silence.
-   */
-  atMs: number;
-  /** silent: when it was last seen (rules clock); returned: event time of its last status event before the silence. */
-  lastSeenMs: number;
-  snapshot: HostSnapshot | null;
-}
-
-export interface Heartbeat {
-  agentId: string;
-  /** Id of the source event (sourceEventId): a redelivery of the event that ended a silence re-announces that return. */
-  eventId: string;
-  /** The collector's time of the status event. */
-  eventTimeMs: number;
-  /** The rules instance's clock now. */
-  nowMs: number;
-  snapshot?: HostSnapshot;
-}
 
 export interface HostWatch {
   /** Records a status event; a transition when it ends a silence (once across instances, again only for a redelivery of that same event). */

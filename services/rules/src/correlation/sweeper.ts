@@ -1,5 +1,6 @@
 import type { Component, Logger } from "@dockwatch/runtime";
-import type { HostTransition, HostWatch } from "./hosts.js";
+import type { HostTransition } from "@dockwatch/rule-engine";
+import type { HostWatch } from "./hosts.js";
 
 export interface HostSweeperOptions {
   watch: HostWatch;

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RetryableError } from "@dockwatch/kafka";
-import {
-  correlationId,
-  createRedis,
-  createRedisCorrelator,
-  windowKeys,
-  windowStart,
-  type Correlator,
-  type FrequencySpec,
-} from "../../src/correlation/index.js";
+import { correlationId, windowKeys, windowStart, type Correlator, type FrequencySpec } from "@dockwatch/rule-engine";
+import { createRedis, createRedisCorrelator } from "../../src/correlation/index.js";
 import { twoRedisInstances } from "./redis-instances.js";
 
 // Against the real local Redis (REDIS_URL, default redis://localhost:6379);

@@ -8,7 +8,7 @@ import { createPipelineClients } from "@dockwatch/kafka";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { loadRulesConfig, startRules } from "../../src/index.js";
-import { decodedEvent } from "../event.js";
+import { decodedEvent } from "@dockwatch/rule-engine/testing";
 
 // The rules service against the real Kafka and Redis: decoded events in,
 // JSON alerts out, with the shipped ruleset, a local override, a detection

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createLogger } from "@dockwatch/runtime";
-import {
-  createHostSweeper,
-  createHostWatch,
-  hostAlertEvent,
-  type HostSnapshot,
-  type HostTransition,
-  type HostWatch,
-} from "../../src/correlation/index.js";
+import { hostAlertEvent, type HostSnapshot, type HostTransition } from "@dockwatch/rule-engine";
+import { createHostSweeper, createHostWatch, type HostWatch } from "../../src/correlation/index.js";
 import { twoRedisInstances } from "./redis-instances.js";
 
 // Two rules instances = two Redis connections sharing one key prefix. Time is

@@ -2,7 +2,7 @@ import type { Agent, DecodedEvent, DockerEvent, Engine, EngineEvent } from "@doc
 import { alertDocument } from "@dockwatch/contracts";
 import { decodeEvent } from "@dockwatch/docker-event";
 import { buildAlert, type AlertContext } from "./alert.js";
-import type { CorrelationHit, Correlator } from "./correlation/index.js";
+import type { CorrelationHit, Correlator } from "./correlator.js";
 import { chainAlerts, correlationAlerts } from "./evaluate.js";
 import type { Ruleset } from "./engine/compile.js";
 import { fieldValues } from "./engine/fields.js";

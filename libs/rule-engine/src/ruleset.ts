@@ -9,7 +9,7 @@ export { RulesetError, formatProblem, type RuleFileProblem } from "./engine/erro
 export { parseRuleFile, readRuleFiles, ruleFilesIn, RULESET_SCHEMA } from "./engine/files.js";
 export { matchEvent, type MatchResult, type Trial } from "./engine/match.js";
 
-/** The shipped Docker ruleset (services/rules/ruleset/*.yml); users never edit it. */
+/** The shipped Docker ruleset (libs/rule-engine/ruleset/*.yml); users never edit it. */
 export const SHIPPED_RULES_DIR = fileURLToPath(new URL("../ruleset", import.meta.url));
 
 export interface RulesetSources {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AlertContext } from "../src/alert.js";
-import { hostAlertEvent, HOST_RULE_IDS, type HostTransition } from "../src/correlation/index.js";
+import type { AlertContext } from "../src/index.js";
+import { hostAlertEvent, HOST_RULE_IDS, type HostTransition } from "../src/index.js";
 import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
 
 // The contract between the host watch and the shipped ruleset: the decoded

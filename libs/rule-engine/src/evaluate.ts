@@ -1,8 +1,8 @@
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
-import { RetryableError } from "@dockwatch/kafka";
+import { DependencyError, isRetryable } from "@dockwatch/errors";
 import { buildAlert, type AlertContext } from "./alert.js";
-import type { Correlator } from "./correlation/index.js";
-import { eventTimeMs, groupKey, sourceEventId } from "./correlation/window.js";
+import type { Correlator } from "./correlator.js";
+import { eventTimeMs, groupKey, sourceEventId } from "./window.js";
 import type { CompiledRule, Ruleset } from "./engine/compile.js";
 import { fieldValue } from "./engine/fields.js";
 import { matchEvent, type MatchResult } from "./engine/match.js";
@@ -41,8 +41,8 @@ export async function correlationAlerts(
       );
     } catch (err) {
       // Correlation state unavailable: retry the batch rather than lose a count.
-      if (err instanceof RetryableError) throw err;
-      throw new RetryableError(`correlation of rule ${rule.id} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      if (isRetryable(err)) throw err;
+      throw new DependencyError("correlation-unavailable", `correlation of rule ${rule.id} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     if (hit && rule.level > 0 && rule.level >= minLevel) alerts.push(buildAlert(event, rule, ctx, hit.correlationId));
   }

@@ -2,22 +2,20 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DecodedEvent } from "@dockwatch/contracts";
 import { seedAlerts } from "@dockwatch/test-helpers";
+import { pythonJsonDumps } from "@dockwatch/docker-event";
 import {
   correlationId,
-  correlationSettings,
   eventTimeMs,
   formatDuration,
   groupKey,
   heartbeatOf,
   hostAlertEvent,
   isCollectorStatus,
-  pythonJson,
   sourceEventId,
   windowKeys,
   windowStart,
-  windowTtlMs,
   type HostTransition,
-} from "../src/correlation/index.js";
+} from "../src/index.js";
 
 // The seed's "Container apache started" event: its exact timeNano from full_log.
 const seed = seedAlerts().find((a) => a.action === "start")!;
@@ -93,9 +91,6 @@ describe("windowKeys", () => {
     assert.notEqual(windowKeys("p:", "1", "h", 0).events, base);
     assert.notEqual(windowKeys("p:", "1", "g", 60_000).events, base);
   });
-  it("lives one timeframe plus the grace", () => {
-    assert.equal(windowTtlMs(60_000, 300_000), 360_000);
-  });
 });
 
 type DecodedOverrides = Partial<Omit<DecodedEvent, "docker">> & { docker?: Partial<DecodedEvent["docker"]> };
@@ -136,30 +131,6 @@ describe("eventTimeMs and sourceEventId", () => {
     assert.notEqual(sourceEventId(decoded({ docker: { Action: "die" } })), id);
     assert.notEqual(sourceEventId(decoded({ agent: { id: "001", name: "manager", ip: "10.0.0.1" } })), id);
   });
-});
-
-describe("correlationSettings", () => {
-  it("defaults: prefix dockwatch:, silent after 2m, sweep every 15s, grace 5m, local Redis", () => {
-    const s = correlationSettings({});
-    assert.equal(s.redis.url, "redis://localhost:6379");
-    assert.equal(s.keyPrefix, "dockwatch:");
-    assert.equal(s.silentHosts.afterMs, 120_000);
-    assert.equal(s.silentHosts.checkIntervalMs, 15_000);
-    assert.equal(s.graceMs, 300_000);
-    assert.ok(s.silentHosts.leaseMs >= s.silentHosts.checkIntervalMs);
-  });
-  for (const [env, variable] of [
-    [{ SILENT_HOST_AFTER: "soon" }, "SILENT_HOST_AFTER"],
-    [{ SILENT_HOST_AFTER: "0" }, "SILENT_HOST_AFTER"],
-    [{ SILENT_HOST_CHECK_INTERVAL: "0s" }, "SILENT_HOST_CHECK_INTERVAL"],
-    [{ SILENT_HOST_AFTER: "1m", SILENT_HOST_CHECK_INTERVAL: "5m" }, "SILENT_HOST_CHECK_INTERVAL"],
-    [{ CORRELATION_GRACE: "-1s" }, "CORRELATION_GRACE"],
-    [{ REDIS_URL: "http://localhost:6379" }, "REDIS_URL"],
-  ] as const) {
-    it(`rejects ${JSON.stringify(env)} naming ${variable}`, () => {
-      assert.throws(() => correlationSettings(env), (err: Error) => err.message.startsWith(`${variable}: expected`));
-    });
-  }
 });
 
 describe("heartbeats", () => {
@@ -219,11 +190,11 @@ describe("hostAlertEvent", () => {
   });
 });
 
-describe("pythonJson and formatDuration", () => {
+describe("the host event's full_log JSON and formatDuration", () => {
   it("matches Python's json.dumps (output of python3 3.11, pasted)", () => {
     const value = { Type: "dockwatch", Action: "host_silent", Actor: { ID: "a1", Attributes: { agent: "wörker-01", n: 'x\ny"z' } }, list: [1, true, null], time: 1538752533 };
     assert.equal(
-      pythonJson(value),
+      pythonJsonDumps(value),
       '{"Type": "dockwatch", "Action": "host_silent", "Actor": {"ID": "a1", "Attributes": {"agent": "w\\u00f6rker-01", "n": "x\\ny\\"z"}}, "list": [1, true, null], "time": 1538752533}',
     );
   });

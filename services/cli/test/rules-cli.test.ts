@@ -4,16 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { seedAlerts } from "@dockwatch/test-helpers";
-import { runCli } from "../src/cli.js";
+import { runRulesCommand } from "../src/commands/rules.js";
 
 async function cli(args: string[], stdin = "") {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stdin: () => stdin, env: {} });
+  const code = await runRulesCommand(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stdin: () => stdin, env: {} });
   return { code, stdout, stderr };
 }
 
-describe("dockwatch-rules rules check", () => {
+describe("dockwatch rules check", () => {
   it("passes the shipped ruleset alone and with a valid local dir", async () => {
     const local = mkdtempSync(join(tmpdir(), "dockwatch-check-"));
     writeFileSync(join(local, "local.yml"), "overrides:\n  - id: 87903\n    level: 4\n");
@@ -40,7 +40,7 @@ describe("dockwatch-rules rules check", () => {
   });
 });
 
-describe("dockwatch-rules logtest", () => {
+describe("dockwatch logtest", () => {
   it("prints the decoded fields, the rules tried and the seed's alert for the seed's engine lines", async () => {
     const stream = seedAlerts()
       .map((s) => s.engineEventText)

@@ -1,5 +1,5 @@
-import type { DecodedEvent } from "@dockwatch/contracts";
-import type { Heartbeat, HostSnapshot, HostTransition } from "./hosts.js";
+import type { Agent, DecodedEvent, Engine } from "@dockwatch/contracts";
+import { pythonJsonDumps } from "@dockwatch/docker-event";
 import { eventTimeMs, sourceEventId } from "./window.js";
 
 // The bridge between decoded events and the host watch: which events are
@@ -8,6 +8,38 @@ import { eventTimeMs, sourceEventId } from "./window.js";
 // docker.Type "dockwatch" and docker.Action below), so those alerts go through
 // the same rule chain, ALERT_MIN_LEVEL, local overrides and alert builder as
 // every other event.
+
+/** What the alert needs to name the host, kept from its newest status event. */
+export interface HostSnapshot {
+  agent: Agent;
+  engine: Engine;
+  host: { name: string; hostname: string; ip: string };
+}
+
+export interface HostTransition {
+  agentId: string;
+  state: "silent" | "returned";
+  /**
+   * When the transition happened, deterministic so a re-emitted alert keeps
+   * its id: silent = last seen + silentAfterMs; returned = event time of the
+   * heartbeat that ended the silence.
+   */
+  atMs: number;
+  /** silent: when it was last seen (rules clock); returned: event time of its last status event before the silence. */
+  lastSeenMs: number;
+  snapshot: HostSnapshot | null;
+}
+
+export interface Heartbeat {
+  agentId: string;
+  /** Id of the source event (sourceEventId): a redelivery of the event that ended a silence re-announces that return. */
+  eventId: string;
+  /** The collector's time of the status event. */
+  eventTimeMs: number;
+  /** The rules instance's clock now. */
+  nowMs: number;
+  snapshot?: HostSnapshot;
+}
 
 export const HOST_ACTIONS = { silent: "host_silent", returned: "host_returned" } as const;
 
@@ -29,17 +61,6 @@ export function hostSnapshot(event: DecodedEvent): HostSnapshot {
 export function heartbeatOf(event: DecodedEvent, nowMs: number): Heartbeat | undefined {
   if (!isCollectorStatus(event)) return undefined;
   return { agentId: event.agent.id, eventId: sourceEventId(event), eventTimeMs: eventTimeMs(event), nowMs, snapshot: hostSnapshot(event) };
-}
-
-/** Python's json.dumps (", " and ": " separators, non-ASCII escaped), as the seed's full_log; bigint digits verbatim. */
-export function pythonJson(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "bigint" || typeof value === "number" || typeof value === "boolean") return String(value);
-  if (typeof value === "string") return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
-  return `{${Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
-    .join(", ")}}`;
 }
 
 /** `125000` -> `2m5s`: how long, in the alert's words. */
@@ -85,7 +106,7 @@ export function hostAlertEvent(t: HostTransition): DecodedEvent {
     agent,
     engine,
     docker: { status: action, id: t.agentId, from: null, Type: "dockwatch", Action: action, Actor: actor, scope: "local", time: time.toString(), timeNano: timeNano.toString() },
-    fullLog: `{"integration": "docker", "docker": ${pythonJson({ Type: "dockwatch", Action: action, Actor: actor, scope: "local", time, timeNano })}}`,
+    fullLog: `{"integration": "docker", "docker": ${pythonJsonDumps({ Type: "dockwatch", Action: action, Actor: actor, scope: "local", time, timeNano })}}`,
     timestamp: new Date(t.atMs).toISOString(),
     event: { action, type: ["info"], category: ["host"] },
     container: null,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RulesetError, SHIPPED_RULES_DIR, formatProblem, interpolate, loadRuleset, matchEvent, parseRuleFile } from "../src/index.js";
-import { decodedEvent } from "./event.js";
+import { decodedEvent } from "../src/testing.js";
 
 /** A directory holding the given rule files. */
 function dir(files: Record<string, string>): string {

@@ -1,21 +1,28 @@
-#!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { alertDocument } from "@dockwatch/contracts";
-import type { AlertContext } from "./alert.js";
-import { RulesetError, formatProblem } from "./engine/errors.js";
-import { LogtestInputError, formatLogtest, runLogtest, sessionCorrelator, splitJsonValues } from "./logtest.js";
-import { SHIPPED_RULES_DIR, loadRuleset } from "./ruleset.js";
-import { version } from "./service.js";
+import { DecodeError } from "@dockwatch/docker-event";
+import {
+  LogtestInputError,
+  RulesetError,
+  SHIPPED_RULES_DIR,
+  formatLogtest,
+  formatProblem,
+  loadRuleset,
+  runLogtest,
+  sessionCorrelator,
+  splitJsonValues,
+  version,
+  type AlertContext,
+} from "@dockwatch/rule-engine";
 
 const USAGE = `usage:
-  dockwatch-rules logtest [FILE] [--local-dir DIR] [--min-level N] [--json]
+  dockwatch logtest [FILE] [--local-dir DIR] [--min-level N] [--json]
       Reads engine events (docker events --format '{{json .}}'), raw DockerEvent
       records or decoded events from FILE or stdin, one or a stream, and prints
       the decoded fields, the rules tried and the alert, like wazuh-logtest.
-  dockwatch-rules rules check [DIR] [--shipped-dir DIR]
+  dockwatch rules check [DIR] [--shipped-dir DIR]
       Validates the shipped ruleset plus DIR (a local rules directory) and
       prints every error as file:line: message; exits 1 on errors.
 Both take RULES_LOCAL_DIR / RULES_SHIPPED_DIR from the environment as defaults.`;
@@ -27,8 +34,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** Runs one CLI command; returns the exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/** `dockwatch logtest` and `dockwatch rules check`, in process on the rule engine; returns the exit code. */
+export async function runRulesCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -97,7 +104,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             io.stdout(`${formatLogtest(text, outcome, minLevel)}\n`);
           }
         } catch (err) {
-          if (!(err instanceof LogtestInputError) && (err as Error).name !== "DecodeError") throw err;
+          if (!(err instanceof LogtestInputError) && !(err instanceof DecodeError)) throw err;
           failed++;
           io.stderr(`logtest: ${(err as Error).message}: ${text.slice(0, 200)}\n`);
         }
@@ -117,21 +124,4 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   io.stderr(`unknown command: ${positionals.join(" ")}\n${USAGE}\n`);
   return 2;
-}
-
-// Run only as the program (the bin, or `node --import tsx src/cli.ts`), not when imported by tests.
-const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  runCli(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    stdin: () => readFileSync(0, "utf8"),
-    env: process.env,
-  }).then(
-    (code) => (process.exitCode = code),
-    (err: Error) => {
-      process.stderr.write(`${err.stack ?? err.message}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

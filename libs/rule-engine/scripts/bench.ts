@@ -1,12 +1,12 @@
 // Events per second of the pure match function with the full shipped ruleset
 // (and of match + alert building), on a mix of events that reach every rule.
-// Writes reports/rules-bench.md. Usage: npm run bench -w services/rules [-- N]
+// Writes reports/rules-bench.md. Usage: npm run bench -w libs/rule-engine [-- N]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parse } from "yaml";
 import { SHIPPED_RULES_DIR, chainAlerts, loadRuleset, matchEvent, type AlertContext } from "../src/index.js";
-import { decodedEvent, type EventSketch } from "../test/event.js";
+import { decodedEvent, type EventSketch } from "../src/testing.js";
 
 const total = Number(process.argv[2] ?? 500_000);
 const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
@@ -43,7 +43,7 @@ const results = [
 const lines = [
   "# Rules: match function benchmark",
   "",
-  `- command: \`npm run bench -w services/rules -- ${total}\``,
+  `- command: \`npm run bench -w libs/rule-engine -- ${total}\``,
   `- date: ${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model ?? "cpu"} (single thread)`,
   `- ruleset ${ruleset.hash}: ${ruleset.rules.size} rules (RE2 regexes), ${events.length} distinct events (each rule's positive and negative fixture), ${total} evaluations per row`,
   "",

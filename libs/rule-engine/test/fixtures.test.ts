@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { classify } from "@dockwatch/errors";
 import { parse } from "yaml";
 import { SHIPPED_RULES_DIR, loadRuleset, matchEvent } from "../src/index.js";
-import { decodedEvent, type EventSketch } from "./event.js";
+import { decodedEvent, type EventSketch } from "../src/testing.js";
 
 interface Case {
   rule: string;
@@ -14,9 +15,20 @@ interface Case {
 const { cases } = parse(readFileSync(new URL("fixtures/docker-rules.yml", import.meta.url), "utf8")) as { cases: Case[] };
 const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
 
-/** The rule ids an event reaches: the chain's winner, or the frequency rules it counts for. */
+/**
+ * The rule ids an event reaches: the chain's winner, or the frequency rules it
+ * counts for. An event the collector's parser or the decoder refuses (a record
+ * error: it is dead-lettered) reaches none.
+ */
 function reached(sketch: EventSketch, frequencyRule: boolean): string[] {
-  const match = matchEvent(decodedEvent(sketch), ruleset);
+  let event;
+  try {
+    event = decodedEvent(sketch);
+  } catch (err) {
+    if (classify(err) === "record") return [];
+    throw err;
+  }
+  const match = matchEvent(event, ruleset);
   return frequencyRule ? match.correlations.map((r) => r.id) : match.rule ? [match.rule.id] : [];
 }
 

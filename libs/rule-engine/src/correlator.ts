@@ -1,0 +1,23 @@
+// What frequency rules need from correlation state: the rule engine codes
+// against this interface; the rules service implements it on Redis (shared by
+// every instance), logtest with an in-memory session.
+
+export interface FrequencySpec {
+  ruleId: string;
+  frequency: number;
+  timeframeMs: number;
+  sameFields: string[];
+}
+
+export interface CorrelationHit {
+  ruleId: string;
+  groupKey: string;
+  windowStartMs: number;
+  count: number;
+  correlationId: string;
+}
+
+export interface Correlator {
+  // Records one event that matched the frequency rule's conditions; resolves a hit exactly once per (rule, group key, window) across all rules instances; a redelivered event (same eventId) never counts twice.
+  observe(spec: FrequencySpec, groupKey: string, eventId: string, eventTimeMs: number): Promise<CorrelationHit | null>;
+}
