@@ -3,3 +3,4 @@ export * from "./health.js";
 export * from "./lifecycle.js";
 export * from "./logger.js";
 export * from "./metrics.js";
+export * from "./scope.js";

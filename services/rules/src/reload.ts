@@ -71,7 +71,7 @@ export function createRulesetHolder(opts: RulesetHolderOptions): RulesetHolder {
           watchers.push(watch(dir, schedule));
         } catch (err) {
           // A local dir created later is picked up by SIGHUP.
-          logger.warn(`not watching ${dir}: ${(err as Error).message}`);
+          logger.warn({ err, dir }, "not watching a rules directory");
         }
       }
       if (opts.sighup !== false) process.on("SIGHUP", onSighup);

@@ -4,7 +4,7 @@ import { alertDocument } from "@dockwatch/contracts";
 import { createPipelineClients } from "@dockwatch/kafka";
 import { identitySettings, kafkaSettings } from "@dockwatch/config";
 import { alertingSettings, evaluate, loadRuleset, version, type AlertContext } from "@dockwatch/rule-engine";
-import { createLogger, type Component } from "@dockwatch/runtime";
+import { createLogger, withComponents, type Component } from "@dockwatch/runtime";
 import type { Message } from "kafkajs";
 import { ReplayCursor, ReplayProgress, planReplay, type ReplayPlan } from "../replay/plan.js";
 
@@ -72,14 +72,17 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     config.alertsFormat === "avro" ? clients.codec.encode("Alert", alert) : Buffer.from(JSON.stringify(alertDocument(alert)));
   const groupId = `dockwatch-replay-${randomUUID()}`;
   const admin = clients.kafka.admin();
-  const started: Component[] = [];
+  const adminComponent: Component = { name: "admin", start: () => admin.connect(), stop: () => admin.disconnect() };
   const result: ReplayResult = { plan: { ranges: [], total: 0 }, records: 0, alerts: 0, byRule: new Map(), silent: 0, undecodable: 0, groupId };
-  try {
-    for (const component of clients.components) {
-      await component.start();
-      started.push(component);
+  return withComponents([...clients.components, adminComponent], async () => {
+    try {
+      return await run();
+    } finally {
+      await admin.deleteGroups([groupId]).catch(() => undefined);
     }
-    await admin.connect();
+  });
+
+  async function run(): Promise<ReplayResult> {
     if (!(await admin.listTopics()).includes(topics.decoded)) throw new Error(`topic ${topics.decoded} does not exist: nothing to replay`);
     // The end first: whatever arrives while we read belongs to the live pipeline.
     const ends = await admin.fetchTopicOffsets(topics.decoded);
@@ -93,10 +96,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     if (plan.total > 0) await consume(plan);
     write(summaryLine(result, opts.dryRun === true));
     return result;
-  } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
-    for (const component of started.reverse()) await component.stop().catch(() => undefined);
   }
 
   async function consume(plan: ReplayPlan): Promise<void> {

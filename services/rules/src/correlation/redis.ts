@@ -1,6 +1,5 @@
 import type { RedisSettings } from "@dockwatch/config";
-import { RetryableError } from "@dockwatch/kafka";
-import { backoffDelay } from "@dockwatch/errors";
+import { DependencyError, backoffDelay } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import { Redis } from "ioredis";
 
@@ -29,7 +28,7 @@ export function redactedUrl(url: string): string {
  *
  * Failing fast matters more than queueing here: a command waits through at
  * most one reconnect attempt and then fails, so the rules stage gets a
- * RetryableError and retries the whole batch with its own backoff instead of
+ * retryable DependencyError and retries the whole batch with its own backoff instead of
  * holding records in an unbounded offline queue.
  */
 export function createRedis(settings: RedisSettings, opts: CreateRedisOptions = {}): Redis {
@@ -47,18 +46,18 @@ export function createRedis(settings: RedisSettings, opts: CreateRedisOptions = 
   // error of an outage and the recovery, not each retry.
   let down = false;
   redis.on("error", (err: Error) => {
-    if (!down) opts.logger?.warn(`redis ${redactedUrl(settings.url)} unavailable: ${err.message}; retrying`);
+    if (!down) opts.logger?.warn({ err, redis: redactedUrl(settings.url) }, "redis unavailable; retrying");
     down = true;
   });
   redis.on("ready", () => {
-    if (down) opts.logger?.info(`redis ${redactedUrl(settings.url)} reachable again`);
+    if (down) opts.logger?.info({ redis: redactedUrl(settings.url) }, "redis reachable again");
     down = false;
   });
   return redis;
 }
 
 /**
- * Runs one Redis operation; any failure becomes a RetryableError. Nothing a
+ * Runs one Redis operation; any failure becomes a DependencyError (retryable). Nothing a
  * record contains can make Redis fail (keys and arguments are opaque strings),
  * so every Redis error is an infrastructure failure: the batch is retried, the
  * record is never dead-lettered for it.
@@ -67,7 +66,7 @@ export async function redisCall<T>(what: string, op: () => Promise<T>): Promise<
   try {
     return await op();
   } catch (err) {
-    throw new RetryableError(`redis unavailable (${what}): ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw new DependencyError("redis-unavailable", `redis unavailable (${what}): ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
 }
 
@@ -83,7 +82,7 @@ export function redisComponent(redis: Redis, logger: Logger, name = "redis"): Co
       try {
         await redis.connect();
       } catch (err) {
-        logger.warn(`${name}: not connected at start (${(err as Error).message}); commands retry until it is`);
+        logger.warn({ err, component: name }, "not connected at start; commands retry until it is");
       }
     },
     async stop() {

@@ -42,7 +42,7 @@ export function createHostSweeper(opts: HostSweeperOptions): Component & { sweep
     // One sweep at a time per instance: a slow Redis skips ticks rather than queueing them.
     if (inFlight || now() - startedAt < opts.silentAfterMs) return;
     inFlight = sweepNow()
-      .catch((err: Error) => opts.logger.warn(`silent-host sweep failed, retried at the next one: ${err.message}`))
+      .catch((err: unknown) => opts.logger.warn({ err }, "silent-host sweep failed, retried at the next one"))
       .finally(() => (inFlight = undefined));
   }
 

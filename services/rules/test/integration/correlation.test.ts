@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RetryableError } from "@dockwatch/kafka";
+import { isRetryable } from "@dockwatch/errors";
 import { correlationId, windowKeys, windowStart, type Correlator, type FrequencySpec } from "@dockwatch/rule-engine";
 import { createRedis, createRedisCorrelator } from "../../src/correlation/index.js";
 import { twoRedisInstances } from "./redis-instances.js";
@@ -94,12 +94,12 @@ describe("Redis correlator (two rules instances, real Redis)", () => {
     }
   });
 
-  it("Redis down -> a RetryableError naming Redis, so the stage retries the batch", async () => {
+  it("Redis down -> a retryable error naming Redis, so the stage retries the batch", async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused.
     const down = createRedis({ url: "redis://127.0.0.1:1" });
     try {
       const c = createRedisCorrelator(down, { keyPrefix: "never:" });
-      await assert.rejects(c.observe(crashLoop, '["x"]', "e", 0), (err: Error) => err instanceof RetryableError && /^redis unavailable/.test(err.message));
+      await assert.rejects(c.observe(crashLoop, '["x"]', "e", 0), (err: Error) => isRetryable(err) && /^redis unavailable/.test(err.message));
     } finally {
       down.disconnect();
     }
