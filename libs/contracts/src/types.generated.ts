@@ -1,0 +1,228 @@
+// Generated from schemas/*.avsc by libs/contracts/scripts/generate-types.ts: do not edit.
+// After changing a schema, run `npm run generate -w @dockwatch/contracts` and commit the result.
+
+/** One record of the alerts topic: the Wazuh docker alert document (see the seed), plus dockwatch provenance. Key: the actor ID. */
+export interface Alert {
+  /** When the rules service produced the alert, ISO 8601 with ms and offset. */
+  timestamp: string;
+  rule: AlertRule;
+  agent: AlertAgent;
+  manager: Manager;
+  /** <event epoch seconds>.<number>, a pure function of the source event. */
+  id: string;
+  cluster: Cluster;
+  full_log: string | null;
+  decoder: Decoder;
+  data: AlertData;
+  location: string;
+  dockwatch: Provenance;
+  /** Normalized container fields and inspect facts of the source event, for search (an addition to the seed's keys). */
+  container: AlertContainer | null;
+}
+
+export interface AlertRule {
+  level: number;
+  description: string;
+  id: string;
+  mail: boolean;
+  groups: string[];
+  pci_dss: string[];
+  gdpr: string[];
+  hipaa: string[];
+  nist_800_53: string[];
+  /** MITRE ATT&CK technique ids. */
+  mitre: string[];
+}
+
+export interface AlertAgent {
+  id: string;
+  name: string;
+  ip: string;
+}
+
+export interface Manager {
+  name: string;
+}
+
+export interface Cluster {
+  name: string;
+  node: string;
+}
+
+export interface Decoder {
+  name: string;
+}
+
+export interface AlertData {
+  integration: string;
+  docker: WazuhDocker;
+}
+
+export interface WazuhDocker {
+  status: string | null;
+  id: string | null;
+  from: string | null;
+  Type: string;
+  Action: string;
+  Actor: Actor;
+  scope: string | null;
+  time: string;
+  timeNano: string;
+}
+
+export interface Actor {
+  ID: string;
+  Attributes: Record<string, string>;
+}
+
+export interface Provenance {
+  version: string;
+  /** Content hash of the ruleset that produced the alert. */
+  ruleset: string;
+}
+
+export interface AlertContainer {
+  id: string;
+  name: string | null;
+  imageName: string | null;
+  labels: Record<string, string>;
+  inspect: ContainerFacts | null;
+}
+
+/** Security-relevant facts from the collector's inspect of the container at create/start. */
+export interface ContainerFacts {
+  privileged: boolean;
+  capAdd: string[];
+  mounts: Mount[];
+  networkMode: string | null;
+  pidMode: string | null;
+  ipcMode: string | null;
+  utsMode: string | null;
+  user: string | null;
+  seccompProfile: string | null;
+  apparmorProfile: string | null;
+  restartPolicy: string | null;
+  /** The image reference the container was created from (Config.Image). */
+  image: string | null;
+  imageId: string | null;
+}
+
+export interface Mount {
+  type: string;
+  source: string;
+  destination: string;
+  readWrite: boolean;
+}
+
+/** One record of docker.events.decoded: the Wazuh-compatible view of an engine event plus ECS-style normalized fields. Key: the actor ID. */
+export interface DecodedEvent {
+  kind: EventKind;
+  agent: Agent;
+  engine: Engine;
+  /** data.docker as the seed shows it; status/id/from filled from Action/Actor.ID/image when the engine omits them; time and timeNano as exact decimal strings. */
+  docker: WazuhDocker;
+  /** {"integration": "docker", "docker": {...}} with the engine's event as received, original digits. */
+  fullLog: string;
+  /** @timestamp: the event time, ISO 8601 UTC with ms. */
+  timestamp: string;
+  event: EventFields;
+  container: ContainerFields | null;
+  /** For exec_create/exec_start/exec_die: the action and the command line split into command and arguments (after redaction). */
+  exec: ExecFields | null;
+  inspect: ContainerFacts | null;
+  /** ECS host.*: the engine's host as the collector saw it. */
+  host: HostFields;
+  /** Human text of status and gap records. */
+  message: string | null;
+  receivedAtNano: bigint;
+}
+
+/** engine: read from the engine's /events stream; status: collector connected to / lost the engine, or heartbeat; gap: events may be missing between two times; synthesized: a state change found by reconciling the container inventory after a gap. */
+export type EventKind = "engine" | "status" | "gap" | "synthesized";
+
+/** The collector's identity (AGENT_ID, AGENT_NAME, AGENT_IP). */
+export interface Agent {
+  id: string;
+  name: string;
+  ip: string;
+}
+
+/** The Docker engine the collector is attached to, from /info and /version at connect. */
+export interface Engine {
+  id: string;
+  hostname: string;
+  version: string;
+  apiVersion: string;
+}
+
+/** ECS event.* */
+export interface EventFields {
+  action: string;
+  type: string[];
+  category: string[];
+}
+
+/** ECS container.*, for container events only. */
+export interface ContainerFields {
+  id: string;
+  name: string | null;
+  imageName: string | null;
+  labels: Record<string, string>;
+}
+
+export interface ExecFields {
+  action: string;
+  command: string;
+  args: string[];
+}
+
+export interface HostFields {
+  name: string;
+  hostname: string;
+  ip: string;
+}
+
+/** One record of docker.events.raw: an engine event as the collector received it, or a status/gap record of the collector itself. Key: the actor ID (engine ID for status and gap records). */
+export interface DockerEvent {
+  kind: EventKind;
+  agent: Agent;
+  engine: Engine;
+  /** Collector receive time, nanoseconds since the epoch. */
+  receivedAtNano: bigint;
+  event: EngineEvent | null;
+  /** The engine's JSON line exactly as received (every field, original digits). Null for status, gap and synthesized records. */
+  raw: string | null;
+  status: CollectorStatus | null;
+  gap: Gap | null;
+  inspect: ContainerFacts | null;
+}
+
+/** The engine's event message (API /events). Deprecated status/id/from are null when a newer engine omits them. */
+export interface EngineEvent {
+  Type: string;
+  Action: string;
+  Actor: Actor;
+  scope: string | null;
+  /** Seconds since the epoch. */
+  time: bigint;
+  /** Nanoseconds since the epoch; above 2^53, read as BigInt. */
+  timeNano: bigint;
+  status: string | null;
+  id: string | null;
+  from: string | null;
+}
+
+export interface CollectorStatus {
+  state: CollectorState;
+  message: string;
+}
+
+export type CollectorState = "connected" | "lost" | "heartbeat";
+
+/** Events between fromNano and toNano may be missing; dropped counts events discarded by a full spool. */
+export interface Gap {
+  fromNano: bigint;
+  toNano: bigint;
+  dropped: bigint;
+  reason: string;
+}
