@@ -355,6 +355,7 @@ export function startCollector(config: CollectorConfig, logger: Logger): Promise
     if (stopped) (stream as unknown as { destroy(): void }).destroy(); // stop() ran while the request was open
     // Attached only now: the engine subscribes us before it answers.
     connected = true;
+    metrics.set("engine_connected", "1 while the engine's live event stream is attached", 1);
     onOpen();
     const splitter = new LineSplitter();
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -486,6 +487,7 @@ export function startCollector(config: CollectorConfig, logger: Logger): Promise
           if (stopped) break;
           if (connected) {
             connected = false;
+            metrics.set("engine_connected", "1 while the engine's live event stream is attached", 0);
             logger.warn("collector: Docker service was stopped; reconnecting");
             appendStatus("lost", "Docker service was stopped");
           }
