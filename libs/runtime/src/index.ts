@@ -1,3 +1,4 @@
+export * from "./background.js";
 export * from "./chunk.js";
 export * from "./health.js";
 export * from "./lifecycle.js";

@@ -2,13 +2,14 @@
 // a reader of the raw topic, the engine's own view of event times.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCodec, MemorySchemaStore } from "@dockwatch/codec";
 import type { DockerEvent } from "@dockwatch/contracts";
 import { createKafka } from "@dockwatch/kafka";
 import { createLogger } from "@dockwatch/runtime";
-import { infra, unique } from "@dockwatch/test-helpers";
+import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import type { Consumer } from "kafkajs";
 import { kafkaSettings } from "@dockwatch/config";
 import { after, before } from "node:test";
@@ -125,4 +126,28 @@ export function readRawDuringSuite(world: World): RawReader {
   });
   after(() => reader.stop());
   return reader;
+}
+
+/** A port nothing listens on right now: the health server of a spawned collector, so a test can read its /metrics. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Waits until the collector serving health on `port` follows the engine's
+ * live stream. A spawned collector needs a second or more (module loading,
+ * engine handshake) before it sees events, and on its first start nothing
+ * tells it what happened before: a fixed sleep races with that on a slow host.
+ */
+export async function waitForEngineAttached(port: number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    "the collector attached to the engine's event stream",
+    async () => /^dockwatch_collector_engine_connected 1$/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+    timeoutMs,
+    100,
+  );
 }

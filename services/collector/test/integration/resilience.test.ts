@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { busyboxImage, docker, unique, waitFor } from "@dockwatch/test-helpers";
 import Docker from "dockerode";
-import { EngineWitness, newWorld, readRawDuringSuite, sleepMs, startInProcess, summary } from "./harness.js";
+import { EngineWitness, freePort, newWorld, readRawDuringSuite, sleepMs, startInProcess, summary, waitForEngineAttached } from "./harness.js";
 
 const world = newWorld();
 const image = busyboxImage();
@@ -62,14 +62,15 @@ describe("collector resilience", () => {
 
   it("restart with a full spool: kill -9 while Kafka is unreachable, restart: nothing lost, nothing twice", async () => {
     assert.ok(existsSync(mainJs), `${mainJs} missing: run npm run build -w services/collector`);
-    const env = world.collectorEnv();
+    const env: Record<string, string> = { ...world.collectorEnv(), HEALTH_PORT: String(await freePort()) };
     // Kafka unreachable for this collector only (nothing listens on port 1), so others' tests are not disturbed.
     const run = (brokers: string) => spawn(process.execPath, [mainJs], { env: { ...process.env, ...env, KAFKA_BROKERS: brokers }, stdio: ["ignore", "ignore", "pipe"] });
     const witness = await EngineWitness.start();
     const names = Array.from({ length: 10 }, () => unique("dw-kill"));
     let child = run("127.0.0.1:1");
     try {
-      await sleepMs(3000); // attached to the engine
+      // Events before the first attach are not the collector's to report (no checkpoint yet): wait for it, not a fixed time.
+      await waitForEngineAttached(Number(env.HEALTH_PORT));
       const ids: string[] = [];
       for (const n of names) ids.push(await docker("create", "--name", n, image, "true"));
       for (const n of names) await docker("start", n);
@@ -106,7 +107,7 @@ describe("collector spool bound", () => {
 
   it("past the bound, events are counted and reported by a gap record, never dropped silently", async () => {
     assert.ok(existsSync(mainJs), `${mainJs} missing: run npm run build -w services/collector`);
-    const env: Record<string, string> = { ...boundWorld.collectorEnv(), COLLECTOR_SPOOL_MAX_EVENTS: "100", HEARTBEAT_INTERVAL: "1h" };
+    const env: Record<string, string> = { ...boundWorld.collectorEnv(), COLLECTOR_SPOOL_MAX_EVENTS: "100", HEARTBEAT_INTERVAL: "1h", HEALTH_PORT: String(await freePort()) };
     const run = (brokers: string) => spawn(process.execPath, [mainJs], { env: { ...process.env, ...env, KAFKA_BROKERS: brokers }, stdio: ["ignore", "ignore", "pipe"] });
     const prefix = unique("dw-bound");
     let child = run("127.0.0.1:1");
@@ -115,7 +116,7 @@ describe("collector spool bound", () => {
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
     };
     try {
-      await sleepMs(3000);
+      await waitForEngineAttached(Number(env.HEALTH_PORT));
       for (let i = 0; i < 100; i++) {
         await engine.createVolume({ Name: `${prefix}-${i}` });
         await engine.getVolume(`${prefix}-${i}`).remove();

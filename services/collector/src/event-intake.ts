@@ -1,0 +1,60 @@
+import type { EngineEvent } from "@dockwatch/contracts";
+import { parseEngineLine } from "@dockwatch/docker-event";
+import { classify } from "@dockwatch/errors";
+import type { Logger, Metrics } from "@dockwatch/runtime";
+import type Docker from "dockerode";
+import type { Checkpoint } from "./checkpoint.js";
+import type { Inspector } from "./inspector.js";
+import { nowNanos, type Records } from "./records.js";
+import type { Reconciler } from "./reconciler.js";
+import type { SpoolWriter } from "./spool-writer.js";
+
+export interface IntakeDeps {
+  /** The watcher's read checkpoint (it owns it; a reconnect loads it again). */
+  checkpoint: () => Checkpoint;
+  writer: SpoolWriter;
+  records: Records;
+  reconciler: Reconciler;
+  inspector: Inspector;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface Intake {
+  /** An engine line as an event, or undefined when it is none (then it is dead-lettered). */
+  parse(line: string): EngineEvent | undefined;
+  /** Spools an event once: enriched, advancing the checkpoint and the inventory in the same commit. */
+  accept(docker: Docker, event: EngineEvent, line: string): Promise<void>;
+}
+
+/** What happens to each engine line the watcher reads, replayed or live. */
+export function createIntake({ checkpoint, writer, records, reconciler, inspector, logger, metrics }: IntakeDeps): Intake {
+  return {
+    parse(line) {
+      try {
+        return parseEngineLine(line);
+      } catch (err) {
+        // Only a bad line is the line's fault; anything else is ours and must not be dead-lettered.
+        if (classify(err) !== "record") throw err;
+        logger.warn({ err }, "engine line dead-lettered");
+        metrics.inc("dead_letters_total", "engine lines dead-lettered");
+        writer.append(records.deadLetter(line, (err as Error).message), nowNanos());
+        return undefined;
+      }
+    },
+    async accept(docker, event, line) {
+      const cp = checkpoint();
+      // `since` replays the checkpoint's events: they are in the spool already.
+      if (cp.has(event)) {
+        metrics.inc("replayed_duplicates_total", "engine events skipped because they were already spooled");
+        return;
+      }
+      const facts = await inspector.factsFor(docker, event);
+      cp.add(event);
+      writer.saveCheckpoint(cp);
+      reconciler.track(event);
+      writer.append(records.event(event, line, facts), event.timeNano);
+      metrics.inc("events_total", "engine events spooled");
+    },
+  };
+}

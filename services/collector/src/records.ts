@@ -1,0 +1,65 @@
+import type { ContainerFacts, DockerEvent, Engine, EngineEvent } from "@dockwatch/contracts";
+import type { Codec } from "@dockwatch/codec";
+import { deadLetterHeaders } from "@dockwatch/kafka";
+import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry";
+import type { SpoolEntry } from "./spool.js";
+
+export const nowNanos = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+export interface RecordsDeps {
+  agent: DockerEvent["agent"];
+  topics: { raw: string; dlq: string };
+  codec: Pick<Codec, "encode">;
+}
+
+/**
+ * Builds the spool entries the collector publishes, already encoded: a
+ * restart publishes the very bytes it spooled. Every record carries the
+ * engine it came from, known once the watcher connected.
+ */
+export function createRecords({ agent, topics, codec }: RecordsDeps) {
+  let engine: Engine = { id: "unknown", hostname: "unknown", version: "unknown", apiVersion: "unknown" };
+
+  const record = (partial: Partial<DockerEvent> & Pick<DockerEvent, "kind">): DockerEvent => ({
+    agent,
+    engine,
+    receivedAtNano: nowNanos(),
+    event: null,
+    raw: null,
+    status: null,
+    gap: null,
+    inspect: null,
+    ...partial,
+  });
+
+  function raw(key: string, value: DockerEvent): SpoolEntry {
+    // The span marks the record's birth; its context travels in the headers to the decoder.
+    const { span, ctx } = startSpan("collector publish", context.active(), SpanKind.PRODUCER);
+    span.setAttribute("messaging.destination.name", topics.raw);
+    span.end();
+    return { topic: topics.raw, key, value: codec.encode("DockerEvent", value), headers: traceHeaders(ctx) };
+  }
+
+  return {
+    get engine(): Engine {
+      return engine;
+    },
+    setEngine(info: Engine): void {
+      engine = info;
+    },
+    event: (event: EngineEvent, line: string, inspect: ContainerFacts | null) => raw(event.Actor.ID || engine.id, record({ kind: "engine", event, raw: line, inspect })),
+    synthesized: (event: EngineEvent, inspect: ContainerFacts | null) => raw(event.Actor.ID, record({ kind: "synthesized", event, inspect })),
+    status: (state: "connected" | "lost" | "heartbeat", message: string) => raw(engine.id, record({ kind: "status", status: { state, message } })),
+    gap: (fromNano: bigint, toNano: bigint, dropped: number, reason: string) =>
+      raw(engine.id, record({ kind: "gap", gap: { fromNano, toNano, dropped: BigInt(dropped), reason } })),
+    /** A line the engine sent that is not an event: kept verbatim in the dead-letter topic. */
+    deadLetter: (line: string, error: string): SpoolEntry => ({
+      topic: topics.dlq,
+      key: engine.id,
+      value: Buffer.from(line),
+      headers: deadLetterHeaders({ stage: "collector", reason: "invalid-engine-event", error, source: { topic: "docker-engine:/events" } }),
+    }),
+  };
+}
+
+export type Records = ReturnType<typeof createRecords>;
