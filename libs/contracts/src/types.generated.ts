@@ -105,6 +105,8 @@ export interface ContainerFacts {
   /** The image reference the container was created from (Config.Image). */
   image: string | null;
   imageId: string | null;
+  /** The container's configured healthcheck command (Config.Healthcheck.Test as the engine gives it, e.g. ["CMD-SHELL", "curl -f http://localhost/"] or ["CMD", "true"]); null when it has none or it is disabled (["NONE"]). */
+  healthcheck: string[] | null;
 }
 
 export interface Mount {
@@ -195,6 +197,10 @@ export interface DockerEvent {
   status: CollectorStatus | null;
   gap: Gap | null;
   inspect: ContainerFacts | null;
+  /** For exec_create/exec_start/exec_die events: the exec as the engine describes it (GET /exec/{id}/json), looked up by the collector; null when not an exec event or the exec is gone. */
+  execInspect: ExecFacts | null;
+  /** For events of another type that concern a container (network connect/disconnect, volume mount/unmount: the container attribute): that container's id and its name from the collector's inventory (null when unknown). */
+  container: RelatedContainer | null;
 }
 
 /** The engine's event message (API /events). Deprecated status/id/from are null when a newer engine omits them. */
@@ -225,4 +231,24 @@ export interface Gap {
   toNano: bigint;
   dropped: bigint;
   reason: string;
+}
+
+export interface ExecFacts {
+  /** The exec id (the event's execID attribute). */
+  id: string;
+  /** ProcessConfig.user: the exec's own user (docker exec -u); empty or null when not given, so the container's user applies. */
+  user: string | null;
+  /** ProcessConfig.privileged (docker exec --privileged). */
+  privileged: boolean;
+  /** ProcessConfig.tty (docker exec -t). */
+  tty: boolean;
+  /** ProcessConfig.entrypoint: the program run. */
+  entrypoint: string;
+  /** ProcessConfig.arguments. */
+  arguments: string[];
+}
+
+export interface RelatedContainer {
+  id: string;
+  name: string | null;
 }

@@ -58,6 +58,8 @@ describe("decodeEvent on collector records", () => {
       status: { state: "connected", message: "Connected to Docker service" },
       gap: null,
       inspect: null,
+      execInspect: null,
+      container: null,
     });
     assert.equal(d.docker.Type, "dockwatch");
     assert.equal(d.docker.Action, "connected");
@@ -67,7 +69,7 @@ describe("decodeEvent on collector records", () => {
 
   it("rejects an engine record without its event", () => {
     assert.throws(
-      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null, inspect: null }),
+      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null, inspect: null, execInspect: null, container: null }),
       DecodeError,
     );
   });

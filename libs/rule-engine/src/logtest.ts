@@ -100,6 +100,8 @@ export function toDecodedEvent(text: string, identity: LogtestIdentity): Decoded
     status: null,
     gap: null,
     inspect: "kind" in value ? ((value.inspect as DockerEvent["inspect"]) ?? null) : null,
+    execInspect: "kind" in value ? ((value.execInspect as DockerEvent["execInspect"]) ?? null) : null,
+    container: "kind" in value ? ((value.container as DockerEvent["container"]) ?? null) : null,
   };
   return decodeEvent(raw);
 }

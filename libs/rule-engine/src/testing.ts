@@ -34,6 +34,7 @@ export const PLAIN_FACTS: ContainerFacts = {
   restartPolicy: "no",
   image: "dockwatch/busybox:1.35.0",
   imageId: "sha256:0000",
+  healthcheck: null,
 };
 
 /** The engine and agent every sketch comes from unless it names its own agent. */
@@ -74,6 +75,8 @@ export function decodedEvent(s: EventSketch): DecodedEvent {
     status: null,
     gap: null,
     inspect: s.type === "container" ? { ...PLAIN_FACTS, ...s.inspect } : null,
+    execInspect: null,
+    container: null,
   };
   return decodeEvent(raw);
 }
@@ -84,7 +87,7 @@ function collectorEvent(s: EventSketch, agent: Agent, timeNano: bigint): Decoded
     const snapshot = { agent, engine: ENGINE, host: { name: agent.name, hostname: ENGINE.hostname, ip: agent.ip } };
     return hostAlertEvent({ agentId: agent.id, state: s.action === "host_silent" ? "silent" : "returned", atMs, lastSeenMs: atMs - 120_000, snapshot });
   }
-  const record = { agent, engine: ENGINE, receivedAtNano: timeNano, event: null, raw: null, inspect: null };
+  const record = { agent, engine: ENGINE, receivedAtNano: timeNano, event: null, raw: null, inspect: null, execInspect: null, container: null };
   if (s.action === "gap") {
     return decodeEvent({ ...record, kind: "gap", status: null, gap: { fromNano: timeNano - 1_000_000_000n, toNano: timeNano, dropped: 0n, reason: s.message ?? "history overrun" } });
   }

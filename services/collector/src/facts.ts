@@ -8,7 +8,7 @@ export interface ContainerInspect {
   Created?: string;
   AppArmorProfile?: string;
   State?: { Status?: string; Running?: boolean; Paused?: boolean; StartedAt?: string; FinishedAt?: string };
-  Config?: { User?: string; Image?: string };
+  Config?: { User?: string; Image?: string; Healthcheck?: { Test?: string[] | null } | null };
   HostConfig?: {
     Privileged?: boolean;
     CapAdd?: string[] | null;
@@ -31,6 +31,12 @@ function securityOpt(opts: string[] | null | undefined, name: string): string | 
     if (m) return m[1] ?? null;
   }
   return null;
+}
+
+/** Config.Healthcheck.Test, or null when the container has none: unset, empty, or disabled with ["NONE"]. */
+function healthcheckTest(test: string[] | null | undefined): string[] | null {
+  if (!test || test.length === 0 || test[0] === "NONE") return null;
+  return test;
 }
 
 /** The security-relevant facts of a container inspect (schemas/DockerEvent.avsc ContainerFacts). */
@@ -57,6 +63,7 @@ export function factsFromInspect(inspect: ContainerInspect): ContainerFacts {
     restartPolicy: policy === "on-failure" && host.RestartPolicy?.MaximumRetryCount ? `on-failure:${host.RestartPolicy.MaximumRetryCount}` : orNull(policy),
     image: orNull(inspect.Config?.Image),
     imageId: orNull(inspect.Image),
+    healthcheck: healthcheckTest(inspect.Config?.Healthcheck?.Test),
   };
 }
 

@@ -29,6 +29,8 @@ export function createRecords({ agent, topics, codec }: RecordsDeps) {
     status: null,
     gap: null,
     inspect: null,
+    execInspect: null,
+    container: null,
     ...partial,
   });
 

@@ -89,7 +89,7 @@ describe("facts", () => {
     const f = factsFromInspect({
       Image: "sha256:abc",
       AppArmorProfile: "",
-      Config: { User: "1000", Image: "busybox" },
+      Config: { User: "1000", Image: "busybox", Healthcheck: { Test: ["CMD-SHELL", "wget -q -O- localhost"] } },
       HostConfig: {
         Privileged: true,
         CapAdd: ["NET_ADMIN"],
@@ -116,7 +116,12 @@ describe("facts", () => {
       restartPolicy: "on-failure:3",
       image: "busybox",
       imageId: "sha256:abc",
+      healthcheck: ["CMD-SHELL", "wget -q -O- localhost"],
     });
+  });
+  it("has no healthcheck when none is configured or it is disabled", () => {
+    assert.equal(factsFromInspect({ Config: {} }).healthcheck, null);
+    assert.equal(factsFromInspect({ Config: { Healthcheck: { Test: ["NONE"] } } }).healthcheck, null);
   });
   it("keeps the engine's nanosecond digits of a time", () => {
     assert.equal(dockerTimeToNanos("2018-10-05T15:15:33.877226210Z"), 1538752533877226210n);

@@ -86,6 +86,7 @@ export function alertIndexTemplate(replicas: number) {
                   restartPolicy: keyword,
                   image: keyword,
                   imageId: keyword,
+                  healthcheck: keyword,
                 },
               },
             },

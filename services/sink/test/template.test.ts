@@ -219,6 +219,7 @@ describe("the document the sink indexes (alertDocument)", () => {
           restartPolicy: "always",
           image: "httpd:2.4",
           imageId: "sha256:1",
+          healthcheck: null,
         },
       },
     };

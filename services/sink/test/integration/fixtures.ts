@@ -80,6 +80,7 @@ export function makeAlert(s: AlertSpec): Alert {
         restartPolicy: "no",
         image: s.image ?? "dockwatch/busybox:1.35.0",
         imageId: "sha256:0123",
+        healthcheck: null,
       },
     },
   };
