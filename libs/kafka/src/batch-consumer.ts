@@ -56,8 +56,8 @@ export interface BatchConsumer extends Component {
 
 /** Thrown into a held batch when it must be abandoned; kafkajs redelivers it from the last commit. */
 export class BatchAbandonedError extends DependencyError {
-  constructor(reason: string) {
-    super("batch-abandoned", `batch abandoned: ${reason}`);
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    super("batch-abandoned", `batch abandoned: ${reason}`, options);
   }
 }
 
@@ -143,7 +143,7 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
           // Heartbeat while the batch is held: a retry loop may last minutes.
           const keepAlive = setInterval(() => {
             if (isStale()) held.abort(new BatchAbandonedError(`${batch.topic}/${batch.partition} was seeked or revoked`));
-            heartbeat().catch((err: unknown) => held.abort(new BatchAbandonedError(`heartbeat failed (${(err as Error).message})`)));
+            heartbeat().catch((err: unknown) => held.abort(new BatchAbandonedError(`heartbeat failed (${(err as Error).message})`, { cause: err })));
           }, heartbeatIntervalMs);
           const first = batch.messages[0]!.offset;
           const where = `${batch.topic}/${batch.partition}@${first}..${batch.messages[batch.messages.length - 1]!.offset}`;
