@@ -79,10 +79,15 @@ describe("runMain", () => {
     new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
       let stdout = "";
+      let signalled = false;
       child.stdout.on("data", (d: Buffer) => {
         stdout += d.toString();
+        // Signal only once runMain is listening (it is, by the time a component starts).
+        if (signal && !signalled && stdout.includes("worker started\n")) {
+          signalled = true;
+          child.kill(signal);
+        }
       });
-      if (signal) setTimeout(() => child.kill(signal), 1_500);
       child.on("exit", (code) => resolve({ code, stdout }));
     });
 
@@ -92,7 +97,7 @@ describe("runMain", () => {
     // pino writes asynchronously: its line may come before or after the fixture's own.
     const lines = stdout.trim().split("\n");
     const logLines = lines.filter((l) => l.startsWith("{"));
-    assert.deepEqual(lines.filter((l) => !l.startsWith("{")), ["worker stopped", "producer stopped", "telemetry stopped"]);
+    assert.deepEqual(lines.filter((l) => !l.startsWith("{")), ["worker started", "worker stopped", "producer stopped", "telemetry stopped"]);
     // One log line (the fixture logs at "fatal" only) with the error and its stack.
     assert.equal(logLines.length, 1, stdout);
     const log = JSON.parse(logLines[0]!) as { level: string; msg: string; component: string; err: { type: string; stack: string } };
@@ -106,7 +111,7 @@ describe("runMain", () => {
   it("exits 0 on SIGTERM, the last parts stopped last", async () => {
     const { code, stdout } = await run({}, "SIGTERM");
     assert.equal(code, 0);
-    assert.deepEqual(stdout.trim().split("\n"), ["worker stopped", "producer stopped", "telemetry stopped"]);
+    assert.deepEqual(stdout.trim().split("\n"), ["worker started", "worker stopped", "producer stopped", "telemetry stopped"]);
   });
 });
 
