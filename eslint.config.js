@@ -45,4 +45,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A program never imports another program: services share code only through libs/.
+    files: ["services/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@dockwatch/collector", "@dockwatch/decoder", "@dockwatch/rules", "@dockwatch/sink", "@dockwatch/cli"],
+              message: "a service must not import another service; share code through a library in libs/",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,4 +1,6 @@
-import type { Component, Logger } from "@dockwatch/runtime";
+import { retrySettings, type RetrySettings } from "@dockwatch/config";
+import { DependencyError, errorCode, isRetryable, retry } from "@dockwatch/errors";
+import type { Component, ComponentContext, Logger } from "@dockwatch/runtime";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { SourceRecord } from "./records.js";
 
@@ -9,7 +11,14 @@ import type { SourceRecord } from "./records.js";
 //  - a signal aborted on stop (and when the partition is revoked or seeked),
 //    so a batch that cannot be finished is abandoned uncommitted instead of
 //    holding disconnect() until the dependency returns;
-//  - the fetch tunables (maxWaitTimeInMs = flush interval, maxBytes).
+//  - the fetch tunables (maxWaitTimeInMs = flush interval, maxBytes);
+//  - the one rule, for every consuming stage, of what a failed batch means
+//    (by the error taxonomy of @dockwatch/errors): a retryable error (a
+//    dependency down) holds the batch and retries it for as long as it takes;
+//    any other error that escapes the handler (a bug: records' own errors were
+//    dead-lettered by it) is retried under a bounded policy, then the consumer
+//    reports itself failed (ComponentContext.fatal) and the service stops,
+//    leaving the batch uncommitted for the next run.
 // kafkajs fetches again only after its worker queue drained (fetcher.js), so
 // while a batch is held nothing else is fetched: memory stays one fetch.
 
@@ -37,6 +46,8 @@ export interface BatchConsumerOptions {
   maxBytes?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How a failed batch is retried: `outage` for retryable errors, `unknown` for the rest (default: retrySettings' defaults). */
+  retry?: Pick<RetrySettings, "outage" | "unknown">;
 }
 
 export interface BatchConsumer extends Component {
@@ -44,10 +55,9 @@ export interface BatchConsumer extends Component {
 }
 
 /** Thrown into a held batch when it must be abandoned; kafkajs redelivers it from the last commit. */
-export class BatchAbandonedError extends Error {
-  constructor(reason: string) {
-    super(`batch abandoned: ${reason}`);
-    this.name = "BatchAbandonedError";
+export class BatchAbandonedError extends DependencyError {
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    super("batch-abandoned", `batch abandoned: ${reason}`, options);
   }
 }
 
@@ -71,8 +81,37 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
     ...(opts.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: opts.maxWaitTimeInMs } : {}),
     ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
   });
+  const policies = opts.retry ?? retrySettings({});
   const stopping = new AbortController();
   let joined = false;
+  let failed = false;
+  // Where failures go: the service's lifecycle, or (started alone, in a test) a log line and a stop.
+  let context: ComponentContext = {
+    fatal: (err, message) => {
+      logger.fatal({ err }, message);
+      void component.stop();
+    },
+  };
+
+  /** handleBatch until it succeeds, by the taxonomy; throws what no retry fixed (or RetryAbortedError). */
+  async function settle(records: SourceRecord[], where: string, signal: AbortSignal): Promise<void> {
+    await retry(
+      () =>
+        retry(() => opts.handleBatch(records, { signal }), policies.outage, signal, {
+          retryIf: isRetryable,
+          onRetry: (err, attempt, delayMs) => {
+            // One line when the outage starts, then one every 10 attempts.
+            if (attempt % 10 === 0) logger.warn({ err, attempt, delayMs }, `holding ${where} (${errorCode(err)}); retrying`);
+          },
+        }),
+      policies.unknown,
+      signal,
+      {
+        onRetry: (err, attempt, delayMs) =>
+          logger.warn({ err, attempt, delayMs }, `${where} failed (${errorCode(err)}); attempt ${attempt + 2} of ${policies.unknown.maxAttempts ?? "unbounded"}`),
+      },
+    );
+  }
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
     const partitions = payload.memberAssignment[topic] ?? [];
@@ -83,11 +122,12 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
     logger.error({ err: payload.error, restart: payload.restart }, `consumer of ${topic} crashed${payload.restart ? "; restarting" : ""}`);
   });
 
-  return {
+  const component: BatchConsumer = {
     name: `consumer ${groupId}`,
     consumer,
-    ready: () => joined,
-    async start() {
+    ready: () => joined && !failed,
+    async start(ctx?: ComponentContext) {
+      if (ctx) context = ctx;
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
@@ -95,19 +135,31 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          // After a failure nothing more is handled (nor committed): the service is stopping.
+          if (stopping.signal.aborted || !isRunning() || isStale() || batch.messages.length === 0) return;
           const held = new AbortController();
           const onStop = () => held.abort(new BatchAbandonedError("the service is stopping"));
           stopping.signal.addEventListener("abort", onStop, { once: true });
           // Heartbeat while the batch is held: a retry loop may last minutes.
           const keepAlive = setInterval(() => {
             if (isStale()) held.abort(new BatchAbandonedError(`${batch.topic}/${batch.partition} was seeked or revoked`));
-            heartbeat().catch((err: unknown) => held.abort(new BatchAbandonedError(`heartbeat failed (${(err as Error).message})`)));
+            heartbeat().catch((err: unknown) => held.abort(new BatchAbandonedError(`heartbeat failed (${(err as Error).message})`, { cause: err })));
           }, heartbeatIntervalMs);
+          const first = batch.messages[0]!.offset;
+          const where = `${batch.topic}/${batch.partition}@${first}..${batch.messages[batch.messages.length - 1]!.offset}`;
           try {
             const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
-            await opts.handleBatch(records, { signal: held.signal });
+            await settle(records, where, held.signal);
             if (held.signal.aborted) throw held.signal.reason;
+          } catch (err) {
+            if (held.signal.aborted) throw held.signal.reason;
+            failed = true;
+            stopping.abort();
+            context.fatal(
+              err,
+              `${where} failed (${errorCode(err)}) after ${policies.unknown.maxAttempts ?? "every"} attempt(s); not dead-lettered (not the records' fault), left uncommitted`,
+            );
+            return;
           } finally {
             clearInterval(keepAlive);
             stopping.signal.removeEventListener("abort", onStop);
@@ -126,4 +178,5 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
       joined = false;
     },
   };
+  return component;
 }

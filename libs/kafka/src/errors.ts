@@ -1,11 +1,23 @@
-import { DependencyError } from "@dockwatch/errors";
+import { DependencyError, DockwatchError } from "@dockwatch/errors";
+import kafkajs from "kafkajs";
 
 /**
- * A failure of infrastructure (a broker, Redis, Elasticsearch) rather than of
- * the record: the batch is retried instead of dead-lettering the record.
+ * A broker call that failed, in the taxonomy: every kafkajs error (a broker
+ * down or electing a leader, a timeout, retries exhausted) is a
+ * DependencyError("kafka-unavailable"), as the broker not acking a batch has
+ * always held it rather than lost it. Any other error (a bug of ours: a bad
+ * argument, a TypeError) comes back unchanged, hence unknown.
  */
-export class RetryableError extends DependencyError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("dependency-unavailable", message, options);
+export function classifyKafkaError(err: unknown, what: string): unknown {
+  if (err instanceof DockwatchError || !(err instanceof kafkajs.KafkaJSError)) return err;
+  return new DependencyError("kafka-unavailable", `${what}: ${err.message}`, { cause: err });
+}
+
+/** Runs one broker call and throws its failure classified (classifyKafkaError). */
+export async function kafkaCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw classifyKafkaError(err, what);
   }
 }

@@ -1,5 +1,6 @@
 import { createCodec, type Codec } from "@dockwatch/codec";
 import type { KafkaSettings } from "@dockwatch/config";
+import { DependencyError } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import type { Kafka, Producer } from "kafkajs";
 import { createKafka, createProducer, ensureTopics, type TopicSpec } from "./client.js";
@@ -37,8 +38,10 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
       try {
         await admin.connect();
       } catch (err) {
-        throw new Error(
+        throw new DependencyError(
+          "kafka-unreachable",
           `Kafka at ${settings.brokers.join(",")} is unreachable (${(err as Error).message}); start it (infra/local up) or set KAFKA_BROKERS`,
+          { cause: err },
         );
       }
       try {

@@ -2,7 +2,8 @@ import type { SchemaStore } from "@dockwatch/codec";
 import type { Logger } from "@dockwatch/runtime";
 import { randomUUID } from "node:crypto";
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
-import { RetryableError } from "./errors.js";
+import { DependencyError, retry } from "@dockwatch/errors";
+import { kafkaCall } from "./errors.js";
 
 export interface KafkaSchemaStoreOptions {
   kafka: Kafka;
@@ -65,18 +66,21 @@ export class KafkaSchemaStore implements SchemaStore {
 
   /** Waits until everything in the topic now has been read, so "not found" is definite. */
   private async catchUp(): Promise<void> {
-    if (!this.admin) throw new RetryableError("schema store not started");
-    const ends = await this.admin.fetchTopicOffsets(this.opts.topic);
-    const deadline = Date.now() + (this.opts.catchUpTimeoutMs ?? 15_000);
-    for (;;) {
-      const behind = ends.filter(
-        ({ partition, high, low }) => high !== low && (this.nextOffset.get(partition) ?? 0n) < BigInt(high),
-      );
-      if (behind.length === 0) return;
-      if (Date.now() > deadline) {
-        throw new RetryableError(`schema topic ${this.opts.topic} not read to its end within the timeout`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const admin = this.admin;
+    if (!admin) throw new DependencyError("schema-store-unavailable", "schema store not started");
+    const { topic } = this.opts;
+    const ends = await kafkaCall(`offsets of ${topic}`, () => admin.fetchTopicOffsets(topic));
+    const behind = () =>
+      ends.some(({ partition, high, low }) => high !== low && (this.nextOffset.get(partition) ?? 0n) < BigInt(high));
+    const notYet = new DependencyError("schema-store-behind", `schema topic ${topic} not read to its end within the timeout`);
+    // Polls the reader's position every ~50 ms until it reached the ends, for at most catchUpTimeoutMs.
+    await retry(
+      async () => {
+        if (behind()) throw notYet;
+      },
+      { initialMs: 50, maxMs: 50, maxElapsedMs: this.opts.catchUpTimeoutMs ?? 15_000 },
+      undefined,
+      { retryIf: (err) => err === notYet },
+    );
   }
 }

@@ -1,6 +1,8 @@
 import { chunkBySize, type Component, type Logger, type Metrics } from "@dockwatch/runtime";
 import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
+import type { RetrySettings } from "@dockwatch/config";
 import { createBatchConsumer, type BatchConsumer } from "./batch-consumer.js";
+import { kafkaCall } from "./errors.js";
 import { processRecord, type StageLogic } from "./plan.js";
 import type { OutputRecord } from "./records.js";
 
@@ -20,6 +22,8 @@ export interface StageOptions<In, Out> {
    * retry; so a batch's output goes out as consecutive sends under this size.
    */
   maxSendBytes?: number;
+  /** How a failed batch is retried (the batch consumer's rule); defaults to retrySettings' defaults. */
+  retry?: Pick<RetrySettings, "outage" | "unknown">;
 }
 
 /** Approximate wire size of a record (key, value, headers, framing). */
@@ -47,9 +51,22 @@ export function toTopicMessages(records: OutputRecord[]): TopicMessages[] {
 }
 
 /**
+ * Produces `records` with acks=all as consecutive sends of at most `maxBytes`
+ * (sequential, so per-partition order holds with one request in flight). A
+ * broker failure is a DependencyError("kafka-unavailable"): the batch is held.
+ */
+export async function sendRecords(producer: Producer, records: OutputRecord[], maxBytes = 900_000): Promise<void> {
+  for (const chunk of chunkByBytes(records, maxBytes)) {
+    await kafkaCall(`producing ${chunk.length} record(s)`, () => producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) }));
+  }
+}
+
+/**
  * consume -> pure transform -> produce, as one consumer-group member. A record
- * whose decode or transform fails goes to the DLQ with the reason and the
- * partition moves on; offsets are committed only after the produce is acked.
+ * whose decode, transform or encode throws a RecordError goes to the DLQ with
+ * its code as the reason and the partition moves on; any other failure is the
+ * batch consumer's to retry (or to stop the service on). Offsets are committed
+ * only after the produce is acked.
  */
 export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer {
   const { logic, logger, metrics, producer } = opts;
@@ -59,6 +76,7 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
     topic: opts.inputTopic,
     logger,
     ...(opts.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
     async handleBatch(records) {
       const out: OutputRecord[] = [];
       let dead = 0;
@@ -70,15 +88,13 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
           dead += 1;
           out.push(outcome.record);
           logger.warn(
-            { topic: record.topic, partition: record.partition, offset: record.offset, reason: outcome.reason },
-            `${logic.stage}: dead-lettered ${record.topic}/${record.partition}@${record.offset}: ${outcome.error}`,
+            { err: outcome.cause, stage: logic.stage, topic: record.topic, partition: record.partition, offset: record.offset, reason: outcome.reason },
+            `dead-lettered ${record.topic}/${record.partition}@${record.offset} (${outcome.reason}): ${outcome.error}`,
           );
         }
       }
-      // Sequential sends keep per-partition order (one request in flight); all are acked before the commit.
-      for (const chunk of chunkByBytes(out, opts.maxSendBytes ?? 900_000)) {
-        await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) });
-      }
+      // All are acked before the commit.
+      await sendRecords(producer, out, opts.maxSendBytes);
       metrics?.inc("records_in_total", "records consumed", records.length);
       metrics?.inc("records_out_total", "records produced to the output topic", out.length - dead);
       metrics?.inc("dead_letters_total", "records sent to the dead-letter topic", dead);

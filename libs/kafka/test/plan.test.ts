@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { DependencyError, RecordError } from "@dockwatch/errors";
 import { startTelemetry } from "@dockwatch/telemetry";
-import { DLQ_HEADERS, RetryableError, deadLetter, processRecord, toTopicMessages, type SourceRecord, type StageLogic } from "../src/index.js";
+import { DLQ_HEADERS, deadLetter, processRecord, toTopicMessages, type SourceRecord, type StageLogic } from "../src/index.js";
 
 
 interface Num {
@@ -56,7 +57,7 @@ describe("processRecord: transform or dead letter", () => {
   });
 
   it("dead-letters a record whose transform throws, with stage, reason and source coordinates", async () => {
-    const outcome = await processRecord(logic(() => { throw new Error("no rule for you"); }), record("5", "99"));
+    const outcome = await processRecord(logic(() => { throw new RecordError("transform-failed", "no rule for you"); }), record("5", "99"));
     assert.equal(outcome.kind, "dead");
     if (outcome.kind !== "dead") return;
     const h = outcome.record.headers;
@@ -87,13 +88,26 @@ describe("processRecord: transform or dead letter", () => {
 
   it("lets infrastructure failures escape so the batch is retried, not dead-lettered", async () => {
     await assert.rejects(
-      processRecord(logic(() => { throw new RetryableError("redis down"); }), record("1")),
-      RetryableError,
+      processRecord(logic(() => { throw new DependencyError("redis-unavailable", "redis down"); }), record("1")),
+      DependencyError,
     );
   });
 
+  it("lets an unknown error (a bug) escape instead of dead-lettering the record as bad", async () => {
+    const bug = () => (undefined as unknown as { rule: string }).rule;
+    await assert.rejects(processRecord(logic(() => [{ key: null, value: { n: bug().length } }]), record("1")), TypeError);
+    const unknownEncode = { ...logic(() => [{ key: null, value: { n: 1 } }]), encode: () => { throw new Error("a bug in encode"); } };
+    await assert.rejects(processRecord(unknownEncode, record("1")), /a bug in encode/);
+  });
+
+  it("dead-letters a RecordError of a transform with its code as the reason", async () => {
+    const outcome = await processRecord(logic(() => { throw new RecordError("no-actor", "event without an actor"); }), record("1"));
+    assert.equal(outcome.kind === "dead" && outcome.reason, "no-actor");
+    assert.equal(outcome.kind === "dead" && outcome.record.headers[DLQ_HEADERS.error], "event without an actor");
+  });
+
   it("dead-letters an output that does not encode", async () => {
-    const l = { ...logic(() => [{ key: null, value: { n: 1 } }]), encode: () => { throw new Error("bad value"); } };
+    const l = { ...logic(() => [{ key: null, value: { n: 1 } }]), encode: () => { throw new RecordError("encode-failed", "bad value"); } };
     const outcome = await processRecord(l, record("1"));
     assert.equal(outcome.kind === "dead" && outcome.reason, "encode-failed");
   });

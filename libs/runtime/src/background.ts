@@ -1,5 +1,5 @@
 import { RetryAbortedError, backoffDelay, classify, retry, sleep, type RetryPolicy } from "@dockwatch/errors";
-import type { Component } from "./lifecycle.js";
+import type { Component, ComponentContext } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
 
 /** Judges failures by the error taxonomy for retry(); see retryByTaxonomy. */
@@ -52,8 +52,12 @@ export interface BackgroundOptions {
   run?(signal: AbortSignal): Promise<void>;
   /** Releases what a successful attempt acquired: after each run, and at stop. */
   release?(): Promise<void>;
-  /** Gave up (retries exhausted, a bug, a bad setting): already logged with its stack; the owner stops the service. */
-  onFailure(err: unknown): void;
+  /**
+   * Gave up (retries exhausted, a bug, a bad setting). Without it the
+   * lifecycle's fatal() (the context given to start) logs it with its stack
+   * and stops the service.
+   */
+  onFailure?(err: unknown): void;
 }
 
 export interface BackgroundComponent extends Component {
@@ -85,9 +89,17 @@ export function backgroundComponent(opts: BackgroundOptions): BackgroundComponen
     await opts.release?.().catch((err: unknown) => logger.warn({ err }, `${name}: release failed`));
   }
 
+  let context: ComponentContext | undefined;
+
   function giveUp(err: unknown): void {
-    logger.error({ err }, `${name}: giving up; stopping the service`);
-    opts.onFailure(err);
+    if (opts.onFailure) {
+      logger.error({ err }, `${name}: giving up; stopping the service`);
+      opts.onFailure(err);
+    } else if (context) {
+      context.fatal(err, "giving up");
+    } else {
+      logger.error({ err }, `${name}: giving up, and nothing supervises it`);
+    }
   }
 
   async function supervise(): Promise<void> {
@@ -135,7 +147,8 @@ export function backgroundComponent(opts: BackgroundOptions): BackgroundComponen
       return running;
     },
     ready: () => running,
-    async start() {
+    async start(ctx?: ComponentContext) {
+      context = ctx;
       const ended = (loop = supervise());
       if (opts.waitMs) await Promise.race([started, ended, sleep(opts.waitMs)]);
     },

@@ -6,9 +6,13 @@ export type { Context, Span };
 export { SpanKind, context };
 
 export interface Telemetry {
+  readonly name: "telemetry";
   /** True when spans leave the process (an OTLP endpoint or exporter is configured). */
   readonly exporting: boolean;
+  /** Flushes the spans still batched and shuts the SDK down; once, however often it is called. */
   shutdown(): Promise<void>;
+  /** The same as shutdown(): a service's main hands it to runMain's stopLast, so it goes after every component. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -38,7 +42,9 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()] }),
   });
   sdk.start();
-  return { exporting, shutdown: () => sdk.shutdown() };
+  let shutdown: Promise<void> | undefined;
+  const stop = () => (shutdown ??= sdk.shutdown());
+  return { name: "telemetry", exporting, shutdown: stop, stop };
 }
 
 export type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;

@@ -1,18 +1,6 @@
-import { DependencyError, DockwatchError } from "@dockwatch/errors";
-import type { PipelineClients } from "@dockwatch/kafka";
+import { DependencyError, type RetryPolicy } from "@dockwatch/errors";
+import { classifyKafkaError, type PipelineClients } from "@dockwatch/kafka";
 import { backgroundComponent, type BackgroundComponent, type Component, type Logger } from "@dockwatch/runtime";
-import type { RetryPolicy } from "@dockwatch/errors";
-
-/**
- * Kafka's failures are a dependency's: kafkajs errors carry a boolean
- * `retriable` (connection refused, leader not available, request timed out),
- * and become a DependencyError. Anything else stays unknown.
- */
-export function kafkaError(err: unknown, doing: string): unknown {
-  if (err instanceof DockwatchError || typeof err !== "object" || err === null) return err;
-  if (typeof (err as { retriable?: unknown }).retriable !== "boolean") return err;
-  return new DependencyError("kafka-unavailable", `Kafka: ${doing} failed: ${(err as Error).message}`, { cause: err });
-}
 
 export interface KafkaClientsDeps {
   clients: PipelineClients;
@@ -20,7 +8,6 @@ export interface KafkaClientsDeps {
   retry: RetryPolicy;
   unknownAttempts: number;
   logger: Logger;
-  onFailure(err: unknown): void;
 }
 
 /**
@@ -28,7 +15,7 @@ export interface KafkaClientsDeps {
  * registration) started in the background: reading the engine never waits
  * for Kafka, and events stay in the spool until these are up.
  */
-export function createKafkaClients({ clients, brokers, retry, unknownAttempts, logger, onFailure }: KafkaClientsDeps): BackgroundComponent {
+export function createKafkaClients({ clients, brokers, retry, unknownAttempts, logger }: KafkaClientsDeps): BackgroundComponent {
   const started: Component[] = [];
 
   /** Reachable at all? Told apart here, so a broker that is down is retried for as long as it takes. */
@@ -54,7 +41,7 @@ export function createKafkaClients({ clients, brokers, retry, unknownAttempts, l
         try {
           await c.start();
         } catch (err) {
-          throw kafkaError(err, `${c.name} start`);
+          throw classifyKafkaError(err, `Kafka: ${c.name} start failed`);
         }
         started.push(c);
       }
@@ -63,6 +50,5 @@ export function createKafkaClients({ clients, brokers, retry, unknownAttempts, l
     async release() {
       for (const c of started.splice(0).reverse()) await c.stop().catch((err: unknown) => logger.warn({ err }, `${c.name} stop failed`));
     },
-    onFailure,
   });
 }

@@ -1,7 +1,6 @@
 import { RetryAbortedError, retry, type RetryPolicy } from "@dockwatch/errors";
-import { toTopicMessages, type PipelineClients } from "@dockwatch/kafka";
-import { retryByTaxonomy, type BackgroundComponent, type Component, type Logger, type Metrics } from "@dockwatch/runtime";
-import { kafkaError } from "./kafka-clients.js";
+import { classifyKafkaError, toTopicMessages, type PipelineClients } from "@dockwatch/kafka";
+import { retryByTaxonomy, type BackgroundComponent, type Component, type ComponentContext, type Logger, type Metrics } from "@dockwatch/runtime";
 import type { SpoolWriter } from "./spool-writer.js";
 import type { SpooledRecord } from "./spool.js";
 
@@ -17,7 +16,6 @@ export interface PublisherDeps {
   idleMs: number;
   logger: Logger;
   metrics: Metrics;
-  onFailure(err: unknown): void;
 }
 
 const abortedOf = (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -56,7 +54,7 @@ export function createPublisher(deps: PublisherDeps): Component {
     try {
       await deps.producer.sendBatch({ acks: -1, topicMessages });
     } catch (err) {
-      throw kafkaError(err, "send");
+      throw classifyKafkaError(err, "send");
     }
   }
 
@@ -84,11 +82,11 @@ export function createPublisher(deps: PublisherDeps): Component {
 
   return {
     name: "publisher",
-    async start() {
+    async start(ctx?: ComponentContext) {
       loop = publish(abort.signal).catch((err: unknown) => {
         if (abort.signal.aborted || err instanceof RetryAbortedError) return;
-        logger.error({ err }, "publisher: giving up; stopping the service");
-        deps.onFailure(err);
+        if (ctx) ctx.fatal(err, "giving up");
+        else logger.error({ err }, "publisher gave up, and nothing supervises it");
       });
     },
     async stop() {

@@ -10,16 +10,10 @@ import { createRecords } from "./records.js";
 import { createSpoolWriter } from "./spool-writer.js";
 import { createWatcher } from "./watcher.js";
 
-export interface CollectorService extends RunningService {
-  /** Resolves with the error a component gave up on (the service then stops itself); never rejects. */
-  readonly failure: Promise<unknown>;
-}
-
 export interface Collector {
   /** In lifecycle order: started first to last (downstream first), stopped in reverse. */
   components: Component[];
   metrics: Metrics;
-  failure: Promise<unknown>;
 }
 
 /**
@@ -32,8 +26,6 @@ export interface Collector {
 export function createCollector(config: CollectorConfig, logger: Logger): Collector {
   const metrics = new Metrics("dockwatch_collector");
   const { retry } = config;
-  let fail!: (err: unknown) => void;
-  const failure = new Promise<unknown>((resolve) => (fail = resolve));
   const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["DockerEvent"], topics: [{ topic: config.kafka.topics.raw }] });
   const records = createRecords({ agent: config.identity.agent, topics: config.kafka.topics, codec: clients.codec });
   const writer = createSpoolWriter({
@@ -47,7 +39,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
   });
   const inspector = createInspector({ cacheSize: config.inspectCacheSize, metrics });
   const reconciler = createReconciler({ writer, records, inspector, logger, metrics });
-  const kafka = createKafkaClients({ clients, brokers: config.kafka.brokers, retry: retry.kafka, unknownAttempts: retry.unknownAttempts, logger, onFailure: fail });
+  const kafka = createKafkaClients({ clients, brokers: config.kafka.brokers, retry: retry.kafka, unknownAttempts: retry.unknownAttempts, logger });
   const publisher = createPublisher({
     writer,
     kafka,
@@ -59,7 +51,6 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     idleMs: config.publishIdleMs,
     logger,
     metrics,
-    onFailure: fail,
   });
   const watcher = createWatcher({
     retry: retry.engine,
@@ -71,16 +62,13 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     inspector,
     logger,
     metrics,
-    onFailure: fail,
   });
   const heartbeat = createHeartbeat({ intervalMs: config.heartbeatMs, writer, records, connected: () => watcher.connected });
-  return { components: [writer, reconciler, kafka, publisher, watcher, heartbeat], metrics, failure };
+  return { components: [writer, reconciler, kafka, publisher, watcher, heartbeat], metrics };
 }
 
-/** Starts the collector behind its health server; a component that gives up stops it. */
-export async function startCollector(config: CollectorConfig, logger: Logger): Promise<CollectorService> {
-  const { components, metrics, failure } = createCollector(config, logger);
-  const service = await startService({ name: "collector", logger, healthPort: config.runtime.healthPort, metrics, components });
-  void failure.then(() => service.stop("a component gave up"));
-  return { ...service, failure, stopped: service.stopped, healthPort: service.healthPort };
+/** Starts the collector behind its health server; a component that gives up stops it (the lifecycle's fatal). */
+export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningService> {
+  const { components, metrics } = createCollector(config, logger);
+  return startService({ name: "collector", logger, healthPort: config.runtime.healthPort, metrics, components });
 }

@@ -1,6 +1,6 @@
 import type { EngineEvent } from "@dockwatch/contracts";
 import type { RetryPolicy } from "@dockwatch/errors";
-import { backgroundComponent, type Component, type Logger, type Metrics } from "@dockwatch/runtime";
+import { backgroundComponent, type Component, type ComponentContext, type Logger, type Metrics } from "@dockwatch/runtime";
 import type Docker from "dockerode";
 import { Checkpoint } from "./checkpoint.js";
 import { connectEngine, engineLines, openEvents, type EventStream } from "./engine.js";
@@ -21,7 +21,6 @@ export interface WatcherDeps {
   inspector: Inspector;
   logger: Logger;
   metrics: Metrics;
-  onFailure(err: unknown): void;
 }
 
 export interface Watcher extends Component {
@@ -122,7 +121,6 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       session?.live.destroy();
       session = undefined;
     },
-    onFailure: deps.onFailure,
   });
 
   return {
@@ -131,10 +129,10 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       return background.running;
     },
     ready: () => background.running,
-    async start() {
+    async start(ctx?: ComponentContext) {
       checkpoint = writer.spool.checkpoint() ?? new Checkpoint();
       // Not ready until the engine answers, but a missing engine must not stop the service.
-      await background.start();
+      await background.start(ctx);
       if (!background.running) logger.warn("Docker engine not reachable yet; will keep retrying (is dockerd running? DOCKER_HOST?)");
     },
     async stop() {

@@ -2,8 +2,9 @@ import { createLogger, runMain } from "@dockwatch/runtime";
 import { startTelemetry } from "@dockwatch/telemetry";
 import { loadDecoderConfig, startDecoder } from "./service.js";
 
-runMain("decoder", async () => {
+runMain("decoder", async ({ stopLast }) => {
   const config = loadDecoderConfig(process.env);
-  startTelemetry("dockwatch-decoder");
+  // Stopped after every component, so the spans of the last batches are flushed.
+  stopLast(startTelemetry("dockwatch-decoder"));
   return startDecoder(config, createLogger("decoder", config.runtime.logLevel));
 });

@@ -1,6 +1,19 @@
 import type { DecodedEvent, DockerEvent } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
-import { ConfigError, int, kafkaSettings, parseEnv, runtimeSettings, str, type Env, type KafkaSettings, type RuntimeSettings } from "@dockwatch/config";
+import {
+  ConfigError,
+  int,
+  kafkaSettings,
+  parseEnv,
+  retrySettings,
+  runtimeSettings,
+  str,
+  type Env,
+  type KafkaSettings,
+  type RetrySettings,
+  type RuntimeSettings,
+} from "@dockwatch/config";
+import { RecordError } from "@dockwatch/errors";
 import { createPipelineClients, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import { DecodeError, createRedactor, decodeEvent, parseRedactPatterns, type Redactor } from "@dockwatch/docker-event";
@@ -20,6 +33,8 @@ export interface DecoderConfig {
   /** The default redaction rules plus REDACT_PATTERNS, compiled at load so a bad pattern stops the service. */
   redactor: Redactor;
   redactPatterns: string[];
+  /** DECODER_RETRY_INITIAL_DELAY, DECODER_RETRY_MAX_DELAY, DECODER_UNKNOWN_ERROR_ATTEMPTS. */
+  retry: RetrySettings;
 }
 
 export function loadDecoderConfig(env: Env): DecoderConfig {
@@ -47,7 +62,20 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
     groupId: v.DECODER_CONSUMER_GROUP,
     redactor,
     redactPatterns,
+    retry: retrySettings(env, "DECODER"),
   };
+}
+
+/**
+ * decodeEvent, whose DecodeError (a RecordError) dead-letters with the reason
+ * this stage has always written for an event it cannot decode: transform-failed.
+ */
+function decodeForStage(raw: DockerEvent, redactor: Redactor): DecodedEvent {
+  try {
+    return decodeEvent(raw, redactor);
+  } catch (err) {
+    throw err instanceof DecodeError ? new RecordError("transform-failed", err.message, { cause: err }) : err;
+  }
 }
 
 /** docker.events.raw -> decodeEvent -> docker.events.decoded, as group dockwatch-decoder. */
@@ -68,17 +96,18 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     inputTopic: topics.raw,
     logger,
     metrics,
+    retry: config.retry,
     logic: {
       stage: "decoder",
       outputTopic: topics.decoded,
       dlqTopic: topics.dlq,
       maxMessageBytes: config.maxMessageBytes,
       decode: (bytes) => clients.codec.decode<DockerEvent>("DockerEvent", bytes),
-      transform: (raw, record) => [{ key: record.key, value: decodeEvent(raw, config.redactor) }],
+      transform: (raw, record) => [{ key: record.key, value: decodeForStage(raw, config.redactor) }],
       encode: (value) => {
         const bytes = clients.codec.encode("DecodedEvent", value);
         if (bytes.length > config.maxOutputBytes) {
-          throw new DecodeError(`decoded record of ${bytes.length} bytes exceeds DECODER_MAX_OUTPUT_BYTES (${config.maxOutputBytes})`);
+          throw new DecodeError(`decoded record of ${bytes.length} bytes exceeds DECODER_MAX_OUTPUT_BYTES (${config.maxOutputBytes})`, "encode-failed");
         }
         return bytes;
       },

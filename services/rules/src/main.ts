@@ -2,8 +2,9 @@ import { createLogger, runMain } from "@dockwatch/runtime";
 import { startTelemetry } from "@dockwatch/telemetry";
 import { loadRulesConfig, startRules } from "./service.js";
 
-runMain("rules", async () => {
+runMain("rules", async ({ stopLast }) => {
   const config = loadRulesConfig(process.env);
-  startTelemetry("dockwatch-rules");
+  // Stopped after every component, so the spans of the last batches are flushed.
+  stopLast(startTelemetry("dockwatch-rules"));
   return startRules(config, createLogger("rules", config.runtime.logLevel));
 });

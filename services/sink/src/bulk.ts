@@ -1,3 +1,4 @@
+import { RecordError } from "@dockwatch/errors";
 import { chunkBySize } from "@dockwatch/runtime";
 import type { Alert } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
@@ -12,7 +13,7 @@ export const ALIAS = "dockwatch-alerts";
 export function indexFor(alert: Alert, prefix = INDEX_PREFIX): string {
   const seconds = Number(alert.data.docker.time);
   const date = Number.isFinite(seconds) ? new Date(seconds * 1000) : new Date(alert.timestamp);
-  if (Number.isNaN(date.getTime())) throw new Error(`alert ${alert.id} has no usable time`);
+  if (Number.isNaN(date.getTime())) throw new RecordError("invalid-alert", `alert ${alert.id} has no usable time`);
   const yyyy = date.getUTCFullYear();
   const mm = String(date.getUTCMonth() + 1).padStart(2, "0");
   const dd = String(date.getUTCDate()).padStart(2, "0");

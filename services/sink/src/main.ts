@@ -2,8 +2,9 @@ import { createLogger, runMain } from "@dockwatch/runtime";
 import { startTelemetry } from "@dockwatch/telemetry";
 import { loadSinkConfig, startSink } from "./service.js";
 
-runMain("sink", async () => {
+runMain("sink", async ({ stopLast }) => {
   const config = loadSinkConfig(process.env);
-  startTelemetry("dockwatch-sink");
+  // Stopped after every component, so the spans of the last batches are flushed.
+  stopLast(startTelemetry("dockwatch-sink"));
   return startSink(config, createLogger("sink", config.runtime.logLevel));
 });

@@ -7,19 +7,23 @@ import {
   kafkaSettings,
   parseEnv,
   str,
+  retrySettings,
   runtimeSettings,
   type ElasticsearchSettings,
   type Env,
   type KafkaSettings,
+  type RetrySettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { CodecError } from "@dockwatch/codec";
-import { createBatchConsumer, createPipelineClients, deadLetter, toTopicMessages, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
+import { createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
+import { classify, errorCode } from "@dockwatch/errors";
+import { createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
 import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
-import { createElasticsearchClient, describeEsError, isRetryable, prepareElasticsearch } from "./elasticsearch.js";
+import { prepareElasticsearch } from "./elasticsearch.js";
 import { indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
 
@@ -39,7 +43,8 @@ export interface SinkConfig {
   /** Partitions indexed concurrently (SINK_CONCURRENCY). */
   concurrency: number;
   replicas: number;
-  retryMaxMs: number;
+  /** SINK_RETRY_INITIAL_DELAY, SINK_RETRY_MAX_DELAY, SINK_UNKNOWN_ERROR_ATTEMPTS (libs/config's retrySettings). */
+  retry: RetrySettings;
   /** Daily indices older than this are deleted; 0 = keep everything (ALERT_RETENTION_DAYS). */
   retentionDays: number;
   retentionCheckIntervalMs: number;
@@ -57,7 +62,6 @@ export function loadSinkConfig(env: Env): SinkConfig {
       SINK_FETCH_MAX_BYTES: int(10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       SINK_CONCURRENCY: int(1, 1, 64),
       ES_INDEX_REPLICAS: int(0, 0, 10),
-      SINK_RETRY_MAX_DELAY: duration("30s"),
       ALERT_RETENTION_DAYS: int(0, 0, 36_500),
       SINK_RETENTION_CHECK_INTERVAL: duration("1h"),
       SINK_CONSUMER_GROUP: str(GROUPS.sink),
@@ -75,7 +79,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
     fetchMaxBytes: v.SINK_FETCH_MAX_BYTES,
     concurrency: v.SINK_CONCURRENCY,
     replicas: v.ES_INDEX_REPLICAS,
-    retryMaxMs: v.SINK_RETRY_MAX_DELAY,
+    retry: retrySettings(env, "SINK"),
     retentionDays: v.ALERT_RETENTION_DAYS,
     retentionCheckIntervalMs: v.SINK_RETENTION_CHECK_INTERVAL,
     groupId: v.SINK_CONSUMER_GROUP,
@@ -114,15 +118,21 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     name: "elasticsearch",
     ready: () => esHealthy,
     async start() {
-      await prepareElasticsearch(es, { url: config.elasticsearch.url, replicas: config.replicas, timeoutMs: config.startupTimeoutMs, logger });
+      await prepareElasticsearch(es, {
+        url: config.elasticsearch.url,
+        replicas: config.replicas,
+        timeoutMs: config.startupTimeoutMs,
+        policy: config.retry.startup,
+        logger,
+      });
       esHealthy = true;
     },
     stop: () => es.close(),
   };
 
-  /** One `_bulk` of pre-serialized documents; the response is trimmed to what classification reads. */
+  /** One `_bulk` of pre-serialized documents; the response is trimmed to what classification reads. A failure is thrown classified. */
   async function send(chunk: Pending[]): Promise<ItemOutcome[]> {
-    const response = await es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error" });
+    const response = await esCall(() => es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error" }));
     if (!response.errors) return chunk.map(() => ({ kind: "indexed" }));
     return classifyBulkItems(response.items as never);
   }
@@ -135,6 +145,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     partitionsConsumedConcurrently: config.concurrency,
     maxWaitTimeInMs: config.flushIntervalMs,
     maxBytes: config.fetchMaxBytes,
+    retry: config.retry,
     async handleBatch(records, { signal }) {
       // One span per alert, child of the rules' span carried in the headers: the
       // last hop of the trace that started at the collector.
@@ -154,21 +165,22 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
       try {
         ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b)));
       } catch (err) {
-        if (!(err instanceof CodecError) && !(err instanceof Error && /usable time/.test(err.message))) throw err;
-        dead.push(deadLetter(record, topics.dlq, "sink", err instanceof CodecError ? err.reason : "invalid-alert", err.message));
+        // A bad alert (a CodecError, an alert without a usable time) is dead-lettered; anything else fails the batch.
+        if (classify(err) !== "record") throw err;
+        const reason = errorCode(err);
+        dead.push(deadLetter(record, topics.dlq, "sink", reason, (err as Error).message));
+        logger.warn({ err, topic: record.topic, partition: record.partition, offset: record.offset, reason }, `dead-lettered ${record.topic}/${record.partition}@${record.offset} (${reason})`);
       }
     }
     const rejected = await indexUntilSettled(ready, {
       send,
-      isRetryable,
       maxDocs: config.bulkMaxDocs,
       maxBytes: config.bulkMaxBytes,
-      retryInitialMs: 200,
-      retryMaxMs: config.retryMaxMs,
+      policy: config.retry.outage,
       signal,
       onUnavailable(err) {
         esHealthy = false;
-        logger.warn(`Elasticsearch unavailable (${describeEsError(err)}); holding the batch (consumption paused) and retrying`);
+        logger.warn({ err }, "Elasticsearch unavailable; holding the batch (consumption paused) and retrying");
       },
       onAvailable() {
         esHealthy = true;
@@ -178,9 +190,9 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     });
     for (const { doc, error } of rejected) {
       dead.push(deadLetter(doc.record, topics.dlq, "sink", "es-rejected", error));
-      logger.warn({ id: doc.id, index: doc.index }, `sink: Elasticsearch rejected alert ${doc.id}: ${error}`);
+      logger.warn({ id: doc.id, index: doc.index, reason: "es-rejected" }, `Elasticsearch rejected alert ${doc.id}: ${error}`);
     }
-    if (dead.length > 0) await clients.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(dead) });
+    if (dead.length > 0) await sendRecords(clients.producer, dead);
     metrics.inc("alerts_indexed_total", "alerts indexed", ready.length - rejected.length);
     metrics.inc("dead_letters_total", "alerts sent to the dead-letter topic", dead.length);
   }

@@ -10,8 +10,7 @@ const base = {
   isRetryable: (err: unknown) => err instanceof Refused,
   maxDocs: 100,
   maxBytes: 1 << 20,
-  retryInitialMs: 1,
-  retryMaxMs: 2,
+  policy: { initialMs: 1, maxMs: 2 },
   signal: new AbortController().signal,
 };
 
@@ -81,8 +80,7 @@ describe("indexUntilSettled", () => {
     let calls = 0;
     const run = indexUntilSettled([doc("a")], {
       ...base,
-      retryInitialMs: 60_000,
-      retryMaxMs: 60_000,
+      policy: { initialMs: 60_000, maxMs: 60_000 },
       signal: stop.signal,
       send: async () => {
         calls += 1;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createCodec, loadSchemas, parseSchema } from "@dockwatch/codec";
 import { kafkaSettings } from "@dockwatch/config";
+import { DependencyError, RecordError } from "@dockwatch/errors";
 import { createLogger } from "@dockwatch/runtime";
 import { startTelemetry } from "@dockwatch/telemetry";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
@@ -118,7 +119,7 @@ describe("stage runner on the real Kafka", () => {
         dlqTopic: settings.topics.dlq,
         decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
         transform: (raw, record) => {
-          if (raw.event?.Action === "explode") throw new Error("transform refused this event");
+          if (raw.event?.Action === "explode") throw new RecordError("transform-failed", "transform refused this event");
           return [{ key: record.key, value: raw }];
         },
         encode: (v) => clients.codec.encode("DockerEvent", v),
@@ -150,6 +151,107 @@ describe("stage runner on the real Kafka", () => {
       });
       await admin.disconnect();
       assert.equal(committed, "5", "offsets committed past every record, bad ones included");
+    } finally {
+      await stage.stop();
+    }
+  });
+
+  /** A stage on its own topics whose transform is `transform`, with short retry policies. */
+  async function failingStage(name: string, transform: (raw: Raw) => void) {
+    const topics = { input: `${run}.${name}.in`, output: `${run}.${name}.out`, groupId: `${run}-${name}` };
+    const admin = clients.kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic: topics.input, numPartitions: 1 }, { topic: topics.output, numPartitions: 1 }]);
+    await admin.disconnect();
+    const stage = createStage<Raw, Raw>({
+      kafka: clients.kafka,
+      producer: clients.producer,
+      groupId: topics.groupId,
+      inputTopic: topics.input,
+      logger,
+      retry: { outage: { initialMs: 20, maxMs: 100 }, unknown: { initialMs: 20, maxMs: 100, maxAttempts: 3 } },
+      logic: {
+        stage: "test",
+        outputTopic: topics.output,
+        dlqTopic: settings.topics.dlq,
+        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
+        transform: (raw, record) => {
+          transform(raw);
+          return [{ key: record.key, value: raw }];
+        },
+        encode: (v) => clients.codec.encode("DockerEvent", v),
+      },
+    });
+    const producer = createProducer(clients.kafka);
+    await producer.connect();
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: [
+        { key: "c1", value: clients.codec.encode("DockerEvent", rawEvent("start", 10n)) },
+        { key: "c1", value: clients.codec.encode("DockerEvent", rawEvent("flaky", 11n)) },
+      ],
+    });
+    await producer.disconnect();
+    return { ...topics, stage };
+  }
+
+  const offsetsOf = async (topic: string) => {
+    const admin = clients.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  it("holds and retries a batch on a retryable error (a dependency down), then delivers it: nothing dead-lettered", async () => {
+    let failures = 0;
+    const dlqBefore = await offsetsOf(settings.topics.dlq);
+    const { output, stage } = await failingStage("outage", (raw) => {
+      if (raw.event?.Action === "flaky" && failures < 4) {
+        failures += 1;
+        throw new DependencyError("redis-unavailable", "redis down");
+      }
+    });
+    await stage.start();
+    try {
+      const out = await readAll(clients.kafka, output, 2);
+      assert.equal(out.length, 2, "both records delivered once the dependency is back");
+      assert.equal(failures, 4, "more attempts than the unknown-error bound of 3: an outage is retried for as long as it lasts");
+      assert.equal(await offsetsOf(settings.topics.dlq), dlqBefore, "nothing dead-lettered");
+    } finally {
+      await stage.stop();
+    }
+  });
+
+  it("retries an unknown error (a bug) a bounded number of times, then reports it fatal and stops: never dead-lettered", async () => {
+    let attempts = 0;
+    const dlqBefore = await offsetsOf(settings.topics.dlq);
+    const { input, output, groupId, stage } = await failingStage("bug", (raw) => {
+      if (raw.event?.Action === "flaky") {
+        attempts += 1;
+        (raw as unknown as { missing: { field: string } }).missing.field.toString();
+      }
+    });
+    const reported: Array<{ err: unknown; message: string }> = [];
+    await stage.start({ fatal: (err, message) => void reported.push({ err, message }) });
+    try {
+      await waitFor("the stage to report its failure", async () => reported.length > 0, 60_000);
+      await new Promise((r) => setTimeout(r, 500)); // and nothing after that
+      assert.equal(reported.length, 1, "reported once");
+      assert.ok(reported[0]!.err instanceof TypeError, String(reported[0]!.err));
+      assert.match(reported[0]!.message, new RegExp(`^${input.replace(/\./g, "\\.")}/0@0\\.\\.1 failed \\(unknown\\) after 3 attempt`));
+      assert.equal(attempts, 3, "the unknown-error policy's attempts, then no more");
+      assert.equal(stage.ready?.(), false, "a failed stage is not ready");
+      assert.equal(await offsetsOf(settings.topics.dlq), dlqBefore, "the bug did not pass for a bad record");
+      assert.equal(await offsetsOf(output), 0, "the failed batch produced nothing");
+      const admin = clients.kafka.admin();
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+      await admin.disconnect();
+      assert.equal(committed?.partitions[0]?.offset, "-1", "the batch is left uncommitted for the next run");
     } finally {
       await stage.stop();
     }

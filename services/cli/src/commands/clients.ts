@@ -1,7 +1,7 @@
 import { elasticsearchSettings, kafkaSettings, type KafkaSettings } from "@dockwatch/config";
 import { createKafka } from "@dockwatch/kafka";
 import { createLogger } from "@dockwatch/runtime";
-import { createElasticsearchClient } from "@dockwatch/sink";
+import { createElasticsearchClient } from "@dockwatch/elasticsearch";
 import type { Client } from "@elastic/elasticsearch";
 import type { Admin } from "kafkajs";
 
