@@ -1,4 +1,5 @@
 import { hostname, networkInterfaces } from "node:os";
+import { TOPICS } from "@dockwatch/contracts";
 import {
   ConfigError,
   bool,
@@ -46,11 +47,11 @@ export function kafkaSettings(env: Env, service: string): KafkaSettings {
       KAFKA_SASL_MECHANISM: optionalOneOf(["plain", "scram-sha-256", "scram-sha-512"] as const),
       KAFKA_SASL_USERNAME: optionalStr(),
       KAFKA_SASL_PASSWORD: optionalStr(),
-      TOPIC_RAW: str("docker.events.raw"),
-      TOPIC_DECODED: str("docker.events.decoded"),
-      TOPIC_ALERTS: str("alerts"),
-      TOPIC_DLQ: str("dockwatch.dlq"),
-      TOPIC_SCHEMAS: str("dockwatch.schemas"),
+      TOPIC_RAW: str(TOPICS.raw),
+      TOPIC_DECODED: str(TOPICS.decoded),
+      TOPIC_ALERTS: str(TOPICS.alerts),
+      TOPIC_DLQ: str(TOPICS.dlq),
+      TOPIC_SCHEMAS: str(TOPICS.schemas),
     },
     env,
   );

@@ -1,6 +1,8 @@
 // TypeScript shapes of the Avro records in schemas/. Dependency-free so every
 // package can share them; avsc reads Avro longs as BigInt (see @dockwatch/codec).
 
+export * from "./topology.js";
+
 export type EventKind = "engine" | "status" | "gap" | "synthesized";
 
 export interface Agent {
@@ -149,30 +151,6 @@ export interface Alert {
   /** Extra to the seed's keys: the source event's container, for search. */
   container: (ContainerFields & { inspect: ContainerFacts | null }) | null;
 }
-
-/** Default topic names (design.md); every one is overridable by env. */
-export const TOPICS = {
-  raw: "docker.events.raw",
-  decoded: "docker.events.decoded",
-  alerts: "alerts",
-  dlq: "dockwatch.dlq",
-  schemas: "dockwatch.schemas",
-} as const;
-
-/** Fixed consumer group names (design.md). */
-export const GROUPS = {
-  decoder: "dockwatch-decoder",
-  rules: "dockwatch-rules",
-  sink: "dockwatch-sink",
-} as const;
-
-/** Default health ports, so all four services run on one host. */
-export const HEALTH_PORTS = {
-  collector: 9481,
-  decoder: 9482,
-  rules: 9483,
-  sink: 9484,
-} as const;
 
 /**
  * The alert as a JSON document (Elasticsearch, ALERTS_FORMAT=json): the seed's
