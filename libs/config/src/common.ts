@@ -1,10 +1,11 @@
 import { hostname, networkInterfaces } from "node:os";
-import { TOPICS } from "@dockwatch/contracts";
+import { INDEX_PREFIX, TOPICS, alertIndexNames, type AlertIndexNames } from "@dockwatch/contracts";
 import {
   ConfigError,
   bool,
   fileContents,
   hostPortList,
+  indexPrefix,
   logLevel,
   optionalOneOf,
   optionalStr,
@@ -116,6 +117,18 @@ export function elasticsearchSettings(env: Env): ElasticsearchSettings {
     ...(v.ELASTICSEARCH_CA_FILE ? { ca: v.ELASTICSEARCH_CA_FILE } : {}),
     rejectUnauthorized: v.ELASTICSEARCH_TLS_REJECT_UNAUTHORIZED,
   };
+}
+
+/**
+ * The alert indices as every reader and writer names them: SINK_INDEX_PREFIX
+ * gives the daily indices `<prefix>-YYYY.MM.DD`, the index template (name and
+ * pattern) and the alias `<prefix>`. The sink writes them, the dockwatch
+ * command searches them; a second pipeline (or a test) sets its own prefix.
+ */
+export type AlertIndexSettings = AlertIndexNames;
+
+export function alertIndexSettings(env: Env): AlertIndexSettings {
+  return alertIndexNames(parseEnv({ SINK_INDEX_PREFIX: indexPrefix(INDEX_PREFIX) }, env).SINK_INDEX_PREFIX);
 }
 
 export interface RedisSettings {

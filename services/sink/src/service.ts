@@ -1,6 +1,7 @@
 import type { Alert } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
 import {
+  alertIndexSettings,
   duration,
   elasticsearchSettings,
   int,
@@ -8,6 +9,7 @@ import {
   parseEnv,
   str,
   runtimeSettings,
+  type AlertIndexSettings,
   type ElasticsearchSettings,
   type Env,
   type KafkaSettings,
@@ -22,10 +24,13 @@ import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, typ
 import { createElasticsearchClient, describeEsError, isRetryable, prepareElasticsearch } from "./elasticsearch.js";
 import { indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
+import { alertIndexTemplate } from "./template.js";
 
 export interface SinkConfig {
   kafka: KafkaSettings;
   elasticsearch: ElasticsearchSettings;
+  /** Daily indices, template and alias, all from SINK_INDEX_PREFIX (default dockwatch-alerts). */
+  indices: AlertIndexSettings;
   runtime: RuntimeSettings;
   startupTimeoutMs: number;
   /** Documents per `_bulk` request at most (SINK_BULK_MAX_DOCS). */
@@ -67,6 +72,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
   return {
     kafka: kafkaSettings(env, "sink"),
     elasticsearch: elasticsearchSettings(env),
+    indices: alertIndexSettings(env),
     runtime: runtimeSettings(env, HEALTH_PORTS.sink),
     startupTimeoutMs: v.ES_STARTUP_TIMEOUT,
     bulkMaxDocs: v.SINK_BULK_MAX_DOCS,
@@ -88,7 +94,7 @@ interface Pending extends BulkDoc {
 }
 
 /** Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are accepted per message. */
-async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promise<Alert>): Promise<Pending> {
+async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promise<Alert>, indexPrefix: string): Promise<Pending> {
   const value = record.value ?? Buffer.alloc(0);
   if (value[0] === 0x7b /* { */) {
     let doc: Record<string, unknown>;
@@ -98,9 +104,9 @@ async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promis
       throw new CodecError("malformed", `JSON alert does not parse: ${(err as Error).message}`);
     }
     if (typeof doc.id !== "string") throw new CodecError("malformed", "JSON alert has no string id");
-    return { record, id: doc.id, index: indexFor(doc as unknown as Alert), source: JSON.stringify(doc) };
+    return { record, id: doc.id, index: indexFor(doc as unknown as Alert, indexPrefix), source: JSON.stringify(doc) };
   }
-  return { record, ...alertBulkDoc(await decodeAvro(value)) };
+  return { record, ...alertBulkDoc(await decodeAvro(value), indexPrefix) };
 }
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {
@@ -114,7 +120,14 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     name: "elasticsearch",
     ready: () => esHealthy,
     async start() {
-      await prepareElasticsearch(es, { url: config.elasticsearch.url, replicas: config.replicas, timeoutMs: config.startupTimeoutMs, logger });
+      await prepareElasticsearch(es, {
+        url: config.elasticsearch.url,
+        replicas: config.replicas,
+        timeoutMs: config.startupTimeoutMs,
+        logger,
+        templateName: config.indices.template,
+        template: alertIndexTemplate(config.replicas, config.indices),
+      });
       esHealthy = true;
     },
     stop: () => es.close(),
@@ -152,7 +165,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     const dead: OutputRecord[] = [];
     for (const record of records) {
       try {
-        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b)));
+        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b), config.indices.dailyPrefix));
       } catch (err) {
         if (!(err instanceof CodecError) && !(err instanceof Error && /usable time/.test(err.message))) throw err;
         dead.push(deadLetter(record, topics.dlq, "sink", err instanceof CodecError ? err.reason : "invalid-alert", err.message));
@@ -189,6 +202,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     es,
     retentionDays: config.retentionDays,
     intervalMs: config.retentionCheckIntervalMs,
+    prefix: config.indices.dailyPrefix,
     logger,
     metrics,
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { alertIndexSettings } from "@dockwatch/config";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
 import { createPipelineClients } from "@dockwatch/kafka";
@@ -47,6 +48,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const env: Record<string, string | undefined> = { KAFKA_CLIENT_ID: "dockwatch-replay", ...(opts.env ?? process.env), ...(opts.localDir ? { RULES_LOCAL_DIR: opts.localDir } : {}) };
   const config = loadRulesConfig(env);
+  // Where the sink puts the replayed alerts (the same SINK_INDEX_PREFIX as the sink's).
+  const { alias } = alertIndexSettings(env);
   const ruleset = loadRuleset({ shippedDir: config.shippedDir, ...(config.localDir ? { localDir: config.localDir } : {}) });
   const { topics } = config.kafka;
   const logger = createLogger("dockwatch-replay", env.LOG_LEVEL ?? "warn");
@@ -86,7 +89,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     result.plan = plan;
     write(
       `replay: ${plan.total} records of ${topics.decoded} since ${opts.since.toISOString()} through ruleset ${ruleset.hash} (${ruleset.rules.size} rules)` +
-        (opts.dryRun ? ", dry run" : ` -> ${topics.alerts}`),
+        (opts.dryRun ? ", dry run" : ` -> ${topics.alerts} (the sink updates them in ${alias})`),
     );
     if (plan.total > 0) await consume(plan);
     write(summaryLine(result, opts.dryRun === true));
