@@ -1,9 +1,11 @@
 import { hostname, networkInterfaces } from "node:os";
+import { INDEX_PREFIX, TOPICS, alertIndexNames, type AlertIndexNames } from "@dockwatch/contracts";
 import {
   ConfigError,
   bool,
   fileContents,
   hostPortList,
+  indexPrefix,
   logLevel,
   optionalOneOf,
   optionalStr,
@@ -46,11 +48,11 @@ export function kafkaSettings(env: Env, service: string): KafkaSettings {
       KAFKA_SASL_MECHANISM: optionalOneOf(["plain", "scram-sha-256", "scram-sha-512"] as const),
       KAFKA_SASL_USERNAME: optionalStr(),
       KAFKA_SASL_PASSWORD: optionalStr(),
-      TOPIC_RAW: str("docker.events.raw"),
-      TOPIC_DECODED: str("docker.events.decoded"),
-      TOPIC_ALERTS: str("alerts"),
-      TOPIC_DLQ: str("dockwatch.dlq"),
-      TOPIC_SCHEMAS: str("dockwatch.schemas"),
+      TOPIC_RAW: str(TOPICS.raw),
+      TOPIC_DECODED: str(TOPICS.decoded),
+      TOPIC_ALERTS: str(TOPICS.alerts),
+      TOPIC_DLQ: str(TOPICS.dlq),
+      TOPIC_SCHEMAS: str(TOPICS.schemas),
     },
     env,
   );
@@ -115,6 +117,18 @@ export function elasticsearchSettings(env: Env): ElasticsearchSettings {
     ...(v.ELASTICSEARCH_CA_FILE ? { ca: v.ELASTICSEARCH_CA_FILE } : {}),
     rejectUnauthorized: v.ELASTICSEARCH_TLS_REJECT_UNAUTHORIZED,
   };
+}
+
+/**
+ * The alert indices as every reader and writer names them: SINK_INDEX_PREFIX
+ * gives the daily indices `<prefix>-YYYY.MM.DD`, the index template (name and
+ * pattern) and the alias `<prefix>`. The sink writes them, the dockwatch
+ * command searches them; a second pipeline (or a test) sets its own prefix.
+ */
+export type AlertIndexSettings = AlertIndexNames;
+
+export function alertIndexSettings(env: Env): AlertIndexSettings {
+  return alertIndexNames(parseEnv({ SINK_INDEX_PREFIX: indexPrefix(INDEX_PREFIX) }, env).SINK_INDEX_PREFIX);
 }
 
 export interface RedisSettings {

@@ -130,4 +130,28 @@ export const fileContents = () =>
     }),
   );
 
+// Elasticsearch's index-name rules: lowercase, none of \ / * ? " < > | space , # :,
+// not starting with - _ +, not . or .., at most 255 bytes (the prefix leaves
+// room for "-YYYY.MM.DD").
+const INDEX_NAME_FORBIDDEN = /[\\/*?"<>|,#:\s]/;
+const DAILY_SUFFIX_BYTES = "-YYYY.MM.DD".length;
+
+/** The prefix of daily Elasticsearch indices (`<prefix>-YYYY.MM.DD`), also usable as an alias and template name. */
+export const indexPrefix = (fallback: string) =>
+  setting(
+    "an Elasticsearch index name (lowercase, without \\ / * ? \" < > | , # : or spaces, not starting with - _ +)",
+    optionalString
+      .transform((v) => v ?? fallback)
+      .refine(
+        (v) =>
+          v.length > 0 &&
+          v === v.toLowerCase() &&
+          !INDEX_NAME_FORBIDDEN.test(v) &&
+          !/^[-_+]/.test(v) &&
+          v !== "." &&
+          v !== ".." &&
+          Buffer.byteLength(v) + DAILY_SUFFIX_BYTES <= 255,
+      ),
+  );
+
 export const logLevel = () => oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   ConfigError,
+  alertIndexSettings,
   duration,
   elasticsearchSettings,
   identitySettings,
@@ -28,6 +29,11 @@ const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }>
   { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "70000"' },
   { env: { HEALTH_PORT: "12ab" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "12ab"' },
   { env: { LOG_LEVEL: "loud" }, build: (e) => runtimeSettings(e, 9481), line: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
+  ...["Dockwatch-Alerts", "alerts*", "a/b", "a b", "a,b", "a#b", "a:b", 'a"b', "a|b", "a<b", "-alerts", "_alerts", "+alerts", ".", "..", "x".repeat(245)].map((value) => ({
+    env: { SINK_INDEX_PREFIX: value },
+    build: alertIndexSettings,
+    line: `SINK_INDEX_PREFIX: expected an Elasticsearch index name (lowercase, without \\ / * ? " < > | , # : or spaces, not starting with - _ +), got ${JSON.stringify(value)}`,
+  })),
   { env: { HEARTBEAT_INTERVAL: "30 seconds" }, build: (e) => parseEnv({ HEARTBEAT_INTERVAL: duration("30s") }, e), line: 'HEARTBEAT_INTERVAL: expected a duration such as 500ms, 30s, 5m or 1h, got "30 seconds"' },
 ];
 
@@ -54,6 +60,24 @@ describe("config: defaults and normalization", () => {
     assert.equal(redisSettings({}).url, "redis://localhost:6379");
     assert.equal(runtimeSettings({}, 9483).healthPort, 9483);
     assert.equal(identitySettings({}).location, "Wazuh-Docker");
+    assert.deepEqual(alertIndexSettings({}), {
+      prefix: "dockwatch-alerts",
+      alias: "dockwatch-alerts",
+      template: "dockwatch-alerts",
+      pattern: "dockwatch-alerts-*",
+      dailyPrefix: "dockwatch-alerts-",
+    });
+  });
+
+  it("derives the index template, its pattern and the alias from SINK_INDEX_PREFIX", () => {
+    assert.deepEqual(alertIndexSettings({ SINK_INDEX_PREFIX: "e2e-1f2a.alerts" }), {
+      prefix: "e2e-1f2a.alerts",
+      alias: "e2e-1f2a.alerts",
+      template: "e2e-1f2a.alerts",
+      pattern: "e2e-1f2a.alerts-*",
+      dailyPrefix: "e2e-1f2a.alerts-",
+    });
+    assert.equal(alertIndexSettings({ SINK_INDEX_PREFIX: "x".repeat(244) }).prefix.length, 244, "244 bytes + -YYYY.MM.DD = 255");
   });
 
   it("passes security settings through", () => {

@@ -5,31 +5,9 @@
 // (scripts/generate-types.ts; the build fails when they are out of date).
 import type { Alert } from "./types.generated.js";
 
+export * from "./topology.js";
+
 export type * from "./types.generated.js";
-
-/** Default topic names (design.md); every one is overridable by env. */
-export const TOPICS = {
-  raw: "docker.events.raw",
-  decoded: "docker.events.decoded",
-  alerts: "alerts",
-  dlq: "dockwatch.dlq",
-  schemas: "dockwatch.schemas",
-} as const;
-
-/** Fixed consumer group names (design.md). */
-export const GROUPS = {
-  decoder: "dockwatch-decoder",
-  rules: "dockwatch-rules",
-  sink: "dockwatch-sink",
-} as const;
-
-/** Default health ports, so all four services run on one host. */
-export const HEALTH_PORTS = {
-  collector: 9481,
-  decoder: 9482,
-  rules: 9483,
-  sink: 9484,
-} as const;
 
 /**
  * The alert as a JSON document (Elasticsearch, ALERTS_FORMAT=json): the seed's

@@ -17,6 +17,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { TOPICS as TOPIC_NAMES } from "@dockwatch/contracts";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 
@@ -26,7 +27,7 @@ const DOCKERFILE = join(ROOT, "Dockerfile");
 
 const DOCKWATCH_SERVICES = ["collector", "decoder", "rules", "sink"] as const;
 const SCALABLE = ["decoder", "rules", "sink"] as const;
-const TOPICS = ["docker.events.raw", "docker.events.decoded", "alerts", "dockwatch.dlq", "dockwatch.schemas"];
+const TOPICS = Object.values(TOPIC_NAMES);
 const DOCKER_SOCKET = "/var/run/docker.sock";
 
 type Obj = Record<string, unknown>;

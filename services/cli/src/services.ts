@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { HEALTH_PORTS } from "@dockwatch/contracts";
 import { join } from "node:path";
 import { formatLogLine } from "./format.js";
 import { repoRoot } from "./paths.js";
@@ -6,8 +7,8 @@ import { repoRoot } from "./paths.js";
 export const SERVICES = ["collector", "decoder", "rules", "sink"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-
-export const DEFAULT_PORTS: Record<ServiceName, number> = { collector: 9481, decoder: 9482, rules: 9483, sink: 9484 };
+/** The services' own default HEALTH_PORTs (libs/contracts topology), which `dockwatch up` and `status` use. */
+export const DEFAULT_PORTS: Record<ServiceName, number> = HEALTH_PORTS;
 
 export interface ServiceProcess {
   name: ServiceName;

@@ -1,14 +1,16 @@
 import { RecordError } from "@dockwatch/errors";
 import { chunkBySize } from "@dockwatch/runtime";
 import type { Alert } from "@dockwatch/contracts";
-import { alertDocument } from "@dockwatch/contracts";
+import { alertDocument, alertIndexNames } from "@dockwatch/contracts";
 
-export const INDEX_PREFIX = "dockwatch-alerts-";
-export const ALIAS = "dockwatch-alerts";
+/** The default names (SINK_INDEX_PREFIX unset): what precedes YYYY.MM.DD, and the alias. */
+export const INDEX_PREFIX = alertIndexNames().dailyPrefix;
+export const ALIAS = alertIndexNames().alias;
 
 /**
- * dockwatch-alerts-YYYY.MM.DD by the source event's UTC date (data.docker.time),
- * not the processing date, so a redelivered alert lands in the same index.
+ * `<prefix>YYYY.MM.DD` (dockwatch-alerts-YYYY.MM.DD by default) by the source
+ * event's UTC date (data.docker.time), not the processing date, so a
+ * redelivered alert lands in the same index.
  */
 export function indexFor(alert: Alert, prefix = INDEX_PREFIX): string {
   const seconds = Number(alert.data.docker.time);
@@ -21,8 +23,8 @@ export function indexFor(alert: Alert, prefix = INDEX_PREFIX): string {
 }
 
 /** An alert as one `index` operation with _id = alert id: a redelivery overwrites, a replay updates. */
-export function alertBulkDoc(alert: Alert): BulkDoc {
-  return { index: indexFor(alert), id: alert.id, source: JSON.stringify(alertDocument(alert)) };
+export function alertBulkDoc(alert: Alert, prefix = INDEX_PREFIX): BulkDoc {
+  return { index: indexFor(alert, prefix), id: alert.id, source: JSON.stringify(alertDocument(alert)) };
 }
 
 export type ItemOutcome = { kind: "indexed" } | { kind: "retry"; status: number; error: string } | { kind: "reject"; status: number; error: string };

@@ -1,6 +1,7 @@
 import type { Alert } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
 import {
+  alertIndexSettings,
   duration,
   elasticsearchSettings,
   int,
@@ -9,6 +10,7 @@ import {
   str,
   retrySettings,
   runtimeSettings,
+  type AlertIndexSettings,
   type ElasticsearchSettings,
   type Env,
   type KafkaSettings,
@@ -26,10 +28,13 @@ import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, typ
 import { prepareElasticsearch } from "./elasticsearch.js";
 import { indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
+import { alertIndexTemplate } from "./template.js";
 
 export interface SinkConfig {
   kafka: KafkaSettings;
   elasticsearch: ElasticsearchSettings;
+  /** Daily indices, template and alias, all from SINK_INDEX_PREFIX (default dockwatch-alerts). */
+  indices: AlertIndexSettings;
   runtime: RuntimeSettings;
   startupTimeoutMs: number;
   /** Documents per `_bulk` request at most (SINK_BULK_MAX_DOCS). */
@@ -71,6 +76,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
   return {
     kafka: kafkaSettings(env, "sink"),
     elasticsearch: elasticsearchSettings(env),
+    indices: alertIndexSettings(env),
     runtime: runtimeSettings(env, HEALTH_PORTS.sink),
     startupTimeoutMs: v.ES_STARTUP_TIMEOUT,
     bulkMaxDocs: v.SINK_BULK_MAX_DOCS,
@@ -92,7 +98,7 @@ interface Pending extends BulkDoc {
 }
 
 /** Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are accepted per message. */
-async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promise<Alert>): Promise<Pending> {
+async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promise<Alert>, indexPrefix: string): Promise<Pending> {
   const value = record.value ?? Buffer.alloc(0);
   if (value[0] === 0x7b /* { */) {
     let doc: Record<string, unknown>;
@@ -102,9 +108,9 @@ async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promis
       throw new CodecError("malformed", `JSON alert does not parse: ${(err as Error).message}`);
     }
     if (typeof doc.id !== "string") throw new CodecError("malformed", "JSON alert has no string id");
-    return { record, id: doc.id, index: indexFor(doc as unknown as Alert), source: JSON.stringify(doc) };
+    return { record, id: doc.id, index: indexFor(doc as unknown as Alert, indexPrefix), source: JSON.stringify(doc) };
   }
-  return { record, ...alertBulkDoc(await decodeAvro(value)) };
+  return { record, ...alertBulkDoc(await decodeAvro(value), indexPrefix) };
 }
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {
@@ -124,6 +130,8 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
         timeoutMs: config.startupTimeoutMs,
         policy: config.retry.startup,
         logger,
+        templateName: config.indices.template,
+        template: alertIndexTemplate(config.replicas, config.indices),
       });
       esHealthy = true;
     },
@@ -163,7 +171,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     const dead: OutputRecord[] = [];
     for (const record of records) {
       try {
-        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b)));
+        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b), config.indices.dailyPrefix));
       } catch (err) {
         // A bad alert (a CodecError, an alert without a usable time) is dead-lettered; anything else fails the batch.
         if (classify(err) !== "record") throw err;
@@ -201,6 +209,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     es,
     retentionDays: config.retentionDays,
     intervalMs: config.retentionCheckIntervalMs,
+    prefix: config.indices.dailyPrefix,
     logger,
     metrics,
   });

@@ -1,4 +1,4 @@
-import { ALIAS, INDEX_PREFIX } from "./bulk.js";
+import { alertIndexNames, type AlertIndexNames } from "@dockwatch/contracts";
 
 const keyword = { type: "keyword", ignore_above: 1024 };
 
@@ -6,11 +6,12 @@ const keyword = { type: "keyword", ignore_above: 1024 };
  * The composable index template for daily alert indices. Strings default to
  * keyword (exact filters and terms aggregations in Kibana); label and
  * attribute keys, which users choose, go into one flattened field each so
- * they cannot explode the mapping.
+ * they cannot explode the mapping. `names` (SINK_INDEX_PREFIX) decides which
+ * indices it applies to and the alias they join.
  */
-export function alertIndexTemplate(replicas: number) {
+export function alertIndexTemplate(replicas: number, names: AlertIndexNames = alertIndexNames()) {
   return {
-    index_patterns: [`${INDEX_PREFIX}*`],
+    index_patterns: [names.pattern],
     priority: 200,
     template: {
       settings: {
@@ -19,7 +20,7 @@ export function alertIndexTemplate(replicas: number) {
         // A guard, not a budget: the mapping above plus flattened labels stays far below it.
         "index.mapping.total_fields.limit": 2000,
       },
-      aliases: { [ALIAS]: {} },
+      aliases: { [names.alias]: {} },
       mappings: {
         dynamic_templates: [{ strings_as_keyword: { match_mapping_type: "string", mapping: keyword } }],
         properties: {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor } from "../src/index.js";
+import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, loadSinkConfig } from "../src/index.js";
 
 function alert(time: string, id = `${time}.42`): Alert {
   return {
@@ -28,6 +28,12 @@ describe("indexFor", () => {
     // 2018-10-05T23:59:59Z: the timestamp above is already the 6th in +0200.
     assert.equal(indexFor(alert("1538783999")), "dockwatch-alerts-2018.10.05");
     assert.equal(indexFor(alert("1538784000")), "dockwatch-alerts-2018.10.06");
+  });
+
+  it("names the daily index after SINK_INDEX_PREFIX", () => {
+    const { indices } = loadSinkConfig({ SINK_INDEX_PREFIX: "second-pipeline" });
+    assert.equal(indexFor(alert("1538783999"), indices.dailyPrefix), "second-pipeline-2018.10.05");
+    assert.equal(alertBulkDoc(alert("1538783999"), indices.dailyPrefix).index, "second-pipeline-2018.10.05");
   });
 });
 

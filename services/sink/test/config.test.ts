@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadSinkConfig } from "../src/index.js";
+import { alertIndexTemplate, indicesToDelete, loadSinkConfig } from "../src/index.js";
 
 describe("loadSinkConfig", () => {
   it("has defaults that need no environment", () => {
@@ -12,6 +12,17 @@ describe("loadSinkConfig", () => {
     assert.equal(c.retentionDays, 0, "retention is off by default");
     assert.equal(c.retentionCheckIntervalMs, 3_600_000);
     assert.equal(c.startupTimeoutMs, 120_000);
+    assert.equal(c.indices.dailyPrefix, "dockwatch-alerts-");
+    assert.equal(c.indices.alias, "dockwatch-alerts");
+  });
+
+  it("takes daily indices, template and alias from SINK_INDEX_PREFIX", () => {
+    const { indices, replicas } = loadSinkConfig({ SINK_INDEX_PREFIX: "pipeline-b" });
+    assert.deepEqual([indices.dailyPrefix, indices.template, indices.alias], ["pipeline-b-", "pipeline-b", "pipeline-b"]);
+    const template = alertIndexTemplate(replicas, indices);
+    assert.deepEqual(template.index_patterns, ["pipeline-b-*"]);
+    assert.deepEqual(Object.keys(template.template.aliases), ["pipeline-b"]);
+    assert.deepEqual(indicesToDelete(["pipeline-b-2020.01.01", "dockwatch-alerts-2020.01.01"], new Date("2025-01-01T00:00:00Z"), 7, indices.dailyPrefix), ["pipeline-b-2020.01.01"]);
   });
 
   it("reads the tunables with their units", () => {
@@ -38,6 +49,9 @@ describe("loadSinkConfig", () => {
     ["ALERT_RETENTION_DAYS", "thirty"],
     ["SINK_RETENTION_CHECK_INTERVAL", "1d"],
     ["ES_STARTUP_TIMEOUT", "-5s"],
+    ["SINK_INDEX_PREFIX", "Dockwatch-Alerts"],
+    ["SINK_INDEX_PREFIX", "alerts*"],
+    ["SINK_INDEX_PREFIX", "_alerts"],
   ];
   for (const [variable, value] of bad) {
     it(`stops on ${variable}=${value} with one line naming it`, () => {

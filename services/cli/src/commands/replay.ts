@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
 import { alertDocument } from "@dockwatch/contracts";
 import { createPipelineClients } from "@dockwatch/kafka";
-import { identitySettings, kafkaSettings } from "@dockwatch/config";
+import { alertIndexSettings, identitySettings, kafkaSettings } from "@dockwatch/config";
 import { alertingSettings, evaluate, loadRuleset, version, type AlertContext } from "@dockwatch/rule-engine";
 import { createLogger, withComponents, type Component } from "@dockwatch/runtime";
 import type { Message } from "kafkajs";
@@ -49,6 +49,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const env: Record<string, string | undefined> = { KAFKA_CLIENT_ID: "dockwatch-replay", ...(opts.env ?? process.env), ...(opts.localDir ? { RULES_LOCAL_DIR: opts.localDir } : {}) };
   // The rules service's own settings (same variables, same readers).
   const config = { kafka: kafkaSettings(env, "rules"), identity: identitySettings(env), ...alertingSettings(env) };
+  // Where the sink puts the replayed alerts (the same SINK_INDEX_PREFIX as the sink's).
+  const { alias } = alertIndexSettings(env);
   const ruleset = loadRuleset(config.sources);
   const { topics } = config.kafka;
   const logger = createLogger("dockwatch-replay", env.LOG_LEVEL ?? "warn");
@@ -91,7 +93,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     result.plan = plan;
     write(
       `replay: ${plan.total} records of ${topics.decoded} since ${opts.since.toISOString()} through ruleset ${ruleset.hash} (${ruleset.rules.size} rules)` +
-        (opts.dryRun ? ", dry run" : ` -> ${topics.alerts}`),
+        (opts.dryRun ? ", dry run" : ` -> ${topics.alerts} (the sink updates them in ${alias})`),
     );
     if (plan.total > 0) await consume(plan);
     write(summaryLine(result, opts.dryRun === true));

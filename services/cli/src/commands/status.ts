@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { alertIndexSettings } from "@dockwatch/config";
 import { infraLocal } from "../paths.js";
 import { SERVICES } from "../services.js";
 import { connectCliClients } from "./clients.js";
@@ -6,13 +7,14 @@ import { takeSnapshot } from "./summary.js";
 
 /** Health of every component, lag per consumer group, alert count. Exit 1 if anything is down. */
 export async function status(): Promise<number> {
+  const { alias } = alertIndexSettings(process.env);
   const infra = spawnSync(infraLocal, ["status"], { encoding: "utf8" });
   process.stdout.write(infra.stdout);
   const clients = await connectCliClients();
-  const snap = await takeSnapshot(clients.admin, clients.es, clients.topics);
+  const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
   for (const name of SERVICES) process.stdout.write(`${name.padEnd(14)} ${snap.ready.get(name) ? "ready" : "not running"}\n`);
   for (const { groupId, lag } of snap.lag) process.stdout.write(`${groupId.padEnd(18)} lag ${lag ?? "-"}\n`);
-  process.stdout.write(`alerts         ${snap.alertCount ?? "-"} in dockwatch-alerts\n`);
+  process.stdout.write(`alerts         ${snap.alertCount ?? "-"} in ${alias}\n`);
   await clients.close();
   const allReady = SERVICES.every((s) => snap.ready.get(s));
   return infra.status === 0 && allReady ? 0 : 1;

@@ -1,4 +1,4 @@
-import { GROUPS, TOPICS } from "@dockwatch/contracts";
+import { GROUPS, TOPICS, alertIndexNames } from "@dockwatch/contracts";
 import type { Client } from "@elastic/elasticsearch";
 import type { Admin } from "kafkajs";
 import { consumerLag } from "../lag.js";
@@ -20,6 +20,8 @@ export async function takeSnapshot(
   es: Client | undefined,
   topics: { raw: string; decoded: string; alerts: string } = TOPICS,
   ports = DEFAULT_PORTS,
+  /** The alias the sink's indices join (SINK_INDEX_PREFIX). */
+  alertsAlias = alertIndexNames().alias,
 ): Promise<Snapshot> {
   const groupTopics: Array<[string, string]> = [
     [GROUPS.decoder, topics.raw],
@@ -47,7 +49,7 @@ export async function takeSnapshot(
   if (es) {
     try {
       // A summary must not hang on a slow cluster: a short timeout, then "-".
-      const res = await es.search({ index: "dockwatch-alerts", size: 5, sort: [{ timestamp: "desc" }], track_total_hits: true }, { requestTimeout: 2000 });
+      const res = await es.search({ index: alertsAlias, size: 5, sort: [{ timestamp: "desc" }], track_total_hits: true }, { requestTimeout: 2000 });
       alerts = res.hits.hits.map((h) => {
         const s = h._source as { timestamp: string; rule: { level: number; description: string } };
         return { timestamp: s.timestamp, level: s.rule.level, description: s.rule.description };

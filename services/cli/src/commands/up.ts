@@ -1,4 +1,4 @@
-import { elasticsearchSettings } from "@dockwatch/config";
+import { alertIndexSettings, elasticsearchSettings } from "@dockwatch/config";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { formatLogLine } from "../format.js";
@@ -21,6 +21,8 @@ export interface UpOptions {
  * lines otherwise. Ctrl-C stops the services cleanly; infrastructure stays.
  */
 export async function up(opts: UpOptions): Promise<void> {
+  // Validated before anything starts: the sink would stop on a bad SINK_INDEX_PREFIX anyway.
+  const { alias } = alertIndexSettings(process.env);
   if (!opts.noInfra) await runInfraLocal("up");
   mkdirSync(logsDir, { recursive: true });
   const logFiles = new Map<ServiceName, WriteStream>(SERVICES.map((s) => [s, createWriteStream(join(logsDir, `${s}.log`), { flags: "a" })]));
@@ -71,7 +73,7 @@ export async function up(opts: UpOptions): Promise<void> {
       "",
       "dockwatch is running: collector -> docker.events.raw -> decoder -> rules -> alerts -> sink -> Elasticsearch",
       "  try:     docker run -d --name apache $(cat infra/.local/busybox-image) sleep 300",
-      `  alerts:  curl -s '${esUrl}/dockwatch-alerts/_search?q=rule.id:87903&sort=timestamp:desc&pretty'`,
+      `  alerts:  curl -s '${esUrl}/${alias}/_search?q=rule.id:87903&sort=timestamp:desc&pretty'`,
       "  watch:   npx dockwatch tail alerts",
       "  stop:    Ctrl-C (services); npx dockwatch down (everything)",
       "",
@@ -82,7 +84,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const clients = await connectCliClients(process.env, 5);
   let previous: Snapshot | undefined;
   const draw = async () => {
-    const current = await takeSnapshot(clients.admin, clients.es, clients.topics);
+    const current = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
     const screen = renderSummary(previous, current) + (recent.length ? `\n\nrecent warnings:\n${recent.join("\n")}` : "");
     previous = current;
     if (!stopping) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);

@@ -95,7 +95,7 @@ describe("behaviours end to end: exec, kill, die, rename, privileged, docker soc
   const matching = (e: Expectation) => docs.filter((d) => d.data.docker.Actor.ID === ids.get(e.actor) && d.data.docker.Action === e.action);
 
   before(async () => {
-    stack = await startStack({ run, basePort: 19681 });
+    stack = await startStack({ run });
     ids.set("root-shell", await docker("run", "-d", "--name", name("root-shell"), image, "sleep", "300"));
     await docker("exec", name("root-shell"), "sh", "-c", "ls");
     ids.set("named-root-shell", await docker("run", "-d", "--user", "root", "--name", name("named-root-shell"), image, "sleep", "300"));

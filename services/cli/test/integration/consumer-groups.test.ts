@@ -47,7 +47,7 @@ describe("two decoders and two rules instances in one consumer group", () => {
   let stack: TestStack;
 
   before(async () => {
-    stack = await startStack({ run, basePort: 19691, instances: { decoder: 2, rules: 2 } });
+    stack = await startStack({ run, instances: { decoder: 2, rules: 2 } });
   });
 
   after(async () => {

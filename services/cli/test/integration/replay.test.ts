@@ -22,7 +22,7 @@ describe("dockwatch replay --since", () => {
   let stack: TestStack;
 
   before(async () => {
-    stack = await startStack({ run, basePort: 19701 });
+    stack = await startStack({ run });
   });
 
   after(async () => {

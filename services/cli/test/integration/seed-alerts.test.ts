@@ -50,7 +50,7 @@ describe("the seed's four alerts, end to end", () => {
 
   before(async () => {
     await docker("rm", "-f", container).catch(() => undefined);
-    stack = await startStack({ run, basePort: 19581, env: identity });
+    stack = await startStack({ run, env: identity });
   });
 
   after(async () => {
@@ -70,9 +70,9 @@ describe("the seed's four alerts, end to end", () => {
     const found = await waitFor(
       "the four seed alerts",
       async () => {
-        await stack.es.indices.refresh({ index: "dockwatch-alerts" });
+        await stack.es.indices.refresh({ index: stack.alertsIndex });
         const res = await stack.es.search({
-          index: "dockwatch-alerts",
+          index: stack.alertsIndex,
           size: 20,
           query: { bool: { filter: [{ term: { "data.docker.Actor.ID": id } }, { terms: { "rule.id": ["87903", "87904", "87905", "87906"] } }] } },
         });

@@ -1,11 +1,15 @@
 // The four services as separate processes for one end-to-end test file: its
-// own topics, consumer groups, Redis prefix, collector state dir and health
-// ports, so it runs beside `npm start` and other tests on the same Kafka.
+// own topics (schema store included), consumer groups, Redis prefix, collector
+// state dir, Elasticsearch index prefix and free health ports, so it runs
+// beside `npm start` (the topology's defaults) and other tests on the same
+// Kafka, Redis and Elasticsearch. Searches go to its own alias only: the
+// collector of a running `npm start` sees this test's containers too, and its
+// alerts land in dockwatch-alerts-*.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
-import { infra, waitFor } from "@dockwatch/test-helpers";
+import { freePort, infra, waitFor } from "@dockwatch/test-helpers";
 import { AssignerProtocol, Kafka, logLevel } from "kafkajs";
 import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../../src/index.js";
 
@@ -19,8 +23,6 @@ export interface AlertDoc {
 
 export interface StackOptions {
   run: string;
-  /** Health ports basePort, basePort+1, … (one per instance). */
-  basePort: number;
   /** Instances per service (default one each). */
   instances?: Partial<Record<ServiceName, number>>;
   env?: Record<string, string>;
@@ -32,6 +34,8 @@ export interface TestStack {
   /** Every output line of every instance, `<service>#<n> | <line>`. */
   output: string[];
   es: Client;
+  /** This stack's alias (SINK_INDEX_PREFIX): the only alerts its searches see. */
+  alertsIndex: string;
   /** The last output lines, for a failure message. */
   tail(n?: number): string;
   /** Alerts in Elasticsearch whose `field` is one of `values` (refreshes first). */
@@ -45,10 +49,13 @@ export function stackEnv(run: string, stateDir: string): Record<string, string> 
     TOPIC_DECODED: `${run}.decoded`,
     TOPIC_ALERTS: `${run}.alerts`,
     TOPIC_DLQ: `${run}.dlq`,
+    TOPIC_SCHEMAS: `${run}.schemas`,
     DECODER_CONSUMER_GROUP: `${run}-decoder`,
     RULES_CONSUMER_GROUP: `${run}-rules`,
     SINK_CONSUMER_GROUP: `${run}-sink`,
     REDIS_KEY_PREFIX: `${run}:`,
+    // Its own daily indices, template and alias (never dockwatch-alerts-…, whose template would overlap).
+    SINK_INDEX_PREFIX: `${run.toLowerCase()}-alerts`,
     // Its own checkpoint: a fresh collector starts at "now" instead of replaying another run's history.
     COLLECTOR_STATE_DIR: stateDir,
   };
@@ -59,6 +66,7 @@ export async function startStack(opts: StackOptions): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), `${opts.run}-collector-`));
   const env = { ...stackEnv(opts.run, stateDir), ...opts.env };
   const es = new Client({ node: infra.elasticsearchUrl });
+  const alertsIndex = env.SINK_INDEX_PREFIX!;
   const services: ServiceProcess[] = [];
   const output: string[] = [];
   const tail = (n = 40) => output.slice(-n).join("\n");
@@ -67,24 +75,29 @@ export async function startStack(opts: StackOptions): Promise<TestStack> {
     services,
     output,
     es,
+    alertsIndex,
     tail,
     async alertsWhere(field, values, size = 500) {
-      await es.indices.refresh({ index: "dockwatch-alerts" });
-      const res = await es.search({ index: "dockwatch-alerts", size, query: { bool: { filter: [{ terms: { [field]: values } }] } } });
+      // Before the sink's first alert the alias does not exist yet: no hits, not an error.
+      await es.indices.refresh({ index: alertsIndex, ignore_unavailable: true, allow_no_indices: true });
+      const res = await es.search({ index: alertsIndex, ignore_unavailable: true, allow_no_indices: true, size, query: { bool: { filter: [{ terms: { [field]: values } }] } } });
       return res.hits.hits.map((h) => ({ _id: h._id!, _index: h._index, doc: h._source as AlertDoc }));
     },
     async stop() {
       // Upstream first, as dockwatch up does: each stage drains into one still running.
       for (const s of [...services].reverse()) await s.stop();
+      // Its indices and template go with it (ids of its events never reach another prefix).
+      await es.indices.delete({ index: `${alertsIndex}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+      await es.indices.deleteIndexTemplate({ name: alertsIndex }).catch(() => undefined);
       await es.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
-  let port = opts.basePort;
   try {
     for (const name of [...SERVICES].reverse()) {
       for (let i = 0; i < (opts.instances?.[name] ?? 1); i++) {
-        const s = spawnService(name, { env, healthPort: port++, onLine: (svc, line) => output.push(`${svc}#${i} | ${line}`) });
+        // A port free now, not 9481-9484: a running `npm start` holds those.
+        const s = spawnService(name, { env, healthPort: await freePort(), onLine: (svc, line) => output.push(`${svc}#${i} | ${line}`) });
         services.push(s);
         await s.waitReady();
       }

@@ -53,7 +53,6 @@ describe("tracing: one event across the four services", () => {
     const { port } = receiver.address() as AddressInfo;
     stack = await startStack({
       run,
-      basePort: 19781,
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",

@@ -41,7 +41,7 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
 
   before(async () => {
     await docker("rm", "-f", container).catch(() => undefined);
-    stack = await startStack({ run, basePort: 19481, env: identity });
+    stack = await startStack({ run, env: identity });
   });
 
   after(async () => {
@@ -60,7 +60,7 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
       "the alert in Elasticsearch",
       async () => {
         const res = await stack.es.search({
-          index: "dockwatch-alerts",
+          index: stack.alertsIndex,
           query: { bool: { filter: [{ term: { "rule.id": "87903" } }, { term: { "data.docker.Actor.ID": id } }] } },
         });
         return res.hits.hits[0];
@@ -94,7 +94,7 @@ describe("walking skeleton: docker start -> alert in Elasticsearch", () => {
     assert.equal(doc.agent.name, "agent001");
     assert.equal(doc.manager.name, "localhost.localdomain");
     assert.equal(hit._id, doc.id, "_id is the alert id");
-    assert.match(hit._index, /^dockwatch-alerts-\d{4}\.\d{2}\.\d{2}$/);
+    assert.match(hit._index, new RegExp(`^${stack.alertsIndex.replace(/[.]/g, "\\.")}-\\d{4}\\.\\d{2}\\.\\d{2}$`), "a daily index <SINK_INDEX_PREFIX>-YYYY.MM.DD");
     assert.ok(doc.full_log.includes(`"timeNano": ${timeNano}`), "full_log carries the engine's digits");
   });
 

@@ -8,7 +8,7 @@ import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { infra, repoRoot, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
 import { startSink } from "../../src/index.js";
-import { makeAlert, sinkTestbed } from "./fixtures.js";
+import { makeAlert, removeIndices, sinkTestbed } from "./fixtures.js";
 
 // What an analyst does in Kibana, on the real Elasticsearch, against alerts
 // that went through the real sink: the searches work on the mapping, arbitrary
@@ -17,9 +17,8 @@ import { makeAlert, sinkTestbed } from "./fixtures.js";
 
 const logger = createLogger("sink-analyst-test", process.env.LOG_LEVEL ?? "warn");
 
-// 2024-06-01T00:00:00Z: every alert of this file lands in dockwatch-alerts-2024.06.01.
+// 2024-06-01T00:00:00Z: every alert of this file lands in <SINK_INDEX_PREFIX>-2024.06.01.
 const DAY = 1_717_200_000;
-const INDEX = "dockwatch-alerts-2024.06.01";
 
 describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)", () => {
   const run = unique("analyst");
@@ -27,6 +26,7 @@ describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)"
   const { env, config, clients } = sinkTestbed(run, logger, {
     SINK_FLUSH_INTERVAL: "100ms",
   });
+  const INDEX = `${config.indices.dailyPrefix}2024.06.01`;
   const es = new Client({ node: infra.elasticsearchUrl });
   let sink: RunningService;
 
@@ -44,7 +44,7 @@ describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)"
 
   const mine = { term: { "dockwatch.ruleset": ruleset } };
   const ids = async (query: object) => {
-    const res = await es.search({ index: "dockwatch-alerts", size: 100, query: { bool: { filter: [mine, query] } }, sort: [{ id: "asc" }] });
+    const res = await es.search({ index: config.indices.alias, size: 100, query: { bool: { filter: [mine, query] } }, sort: [{ id: "asc" }] });
     return res.hits.hits.map((h) => h._id!.split(".").pop());
   };
 
@@ -62,14 +62,15 @@ describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)"
       ],
     });
     await waitFor("6 alerts indexed", async () => {
-      await es.indices.refresh({ index: "dockwatch-alerts" });
-      const res = await es.count({ index: "dockwatch-alerts", query: { prefix: { "dockwatch.ruleset": ruleset } } });
+      await es.indices.refresh({ index: config.indices.alias });
+      const res = await es.count({ index: config.indices.alias, query: { prefix: { "dockwatch.ruleset": ruleset } } });
       return res.count === 6;
     });
   });
   after(async () => {
     await sink?.stop("test done");
     for (const c of [...clients.components].reverse()) await c.stop();
+    await removeIndices(es, config);
     await es.close();
   });
 
@@ -94,13 +95,13 @@ describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)"
 
   it("a label key as an analyst types it", async () => {
     const [key, value] = Object.entries(labels)[123]!;
-    const res = await es.count({ index: "dockwatch-alerts", query: { term: { [`container.labels.${key}`]: value } } });
+    const res = await es.count({ index: config.indices.alias, query: { term: { [`container.labels.${key}`]: value } } });
     assert.equal(res.count, 1);
   });
 
   it("per-minute date histogram on timestamp (offsets normalized to UTC)", async () => {
     const res = await es.search({
-      index: "dockwatch-alerts",
+      index: config.indices.alias,
       size: 0,
       query: mine,
       aggs: { perMinute: { date_histogram: { field: "timestamp", fixed_interval: "1m", min_doc_count: 1 } } },
@@ -117,7 +118,7 @@ describe("analyst searches on the sink's mapping (real Kafka and Elasticsearch)"
   });
 
   it("terms aggregation on rule.id", async () => {
-    const res = await es.search({ index: "dockwatch-alerts", size: 0, query: mine, aggs: { rules: { terms: { field: "rule.id" } } } });
+    const res = await es.search({ index: config.indices.alias, size: 0, query: mine, aggs: { rules: { terms: { field: "rule.id" } } } });
     const buckets = (res.aggregations!.rules as { buckets: Array<{ key: string; doc_count: number }> }).buckets;
     assert.deepEqual(
       buckets.map((b) => [b.key, b.doc_count]),

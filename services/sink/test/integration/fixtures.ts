@@ -1,6 +1,7 @@
 import type { Alert } from "@dockwatch/contracts";
 import { createPipelineClients, type PipelineClients } from "@dockwatch/kafka";
 import type { Logger } from "@dockwatch/runtime";
+import type { Client } from "@elastic/elasticsearch";
 import { infra } from "@dockwatch/test-helpers";
 import { loadSinkConfig, type SinkConfig } from "../../src/index.js";
 
@@ -95,7 +96,9 @@ export interface SinkTestbed<E> {
 
 /**
  * A sink world of its own on the local Kafka and Elasticsearch: its own alerts
- * and DLQ topics and consumer group, any health port, plus `extra` settings.
+ * and DLQ topics, consumer group, index prefix (daily indices, template, alias:
+ * never the dockwatch-alerts-* of a running `npm start`), any health port,
+ * plus `extra` settings.
  */
 export function sinkTestbed<X extends Record<string, string>>(run: string, logger: Logger, extra: X = {} as X) {
   const env = {
@@ -104,10 +107,17 @@ export function sinkTestbed<X extends Record<string, string>>(run: string, logge
     TOPIC_ALERTS: `${run}.alerts`,
     SINK_CONSUMER_GROUP: `${run}-sink`,
     TOPIC_DLQ: `${run}.dlq`,
+    SINK_INDEX_PREFIX: `${run.toLowerCase()}-alerts`,
     HEALTH_PORT: "0",
     ...extra,
   };
   const config = loadSinkConfig(env);
   const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["Alert"], topics: [{ topic: env.TOPIC_ALERTS }] });
   return { env, config, clients } satisfies SinkTestbed<typeof env>;
+}
+
+/** Deletes what the testbed's sink created in Elasticsearch: its daily indices and its template. */
+export async function removeIndices(es: Client, config: SinkConfig): Promise<void> {
+  await es.indices.delete({ index: config.indices.pattern, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+  await es.indices.deleteIndexTemplate({ name: config.indices.template }).catch(() => undefined);
 }

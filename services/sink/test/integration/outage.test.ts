@@ -5,7 +5,7 @@ import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { infra, infraLocal, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
 import { startSink } from "../../src/index.js";
-import { makeAlert, sinkTestbed } from "./fixtures.js";
+import { makeAlert, removeIndices, sinkTestbed } from "./fixtures.js";
 
 // Elasticsearch stopped and restarted mid-stream (infra/local stop/start, the
 // real process): the sink holds its batch, resumes, and every alert sent is
@@ -40,8 +40,8 @@ describe("Elasticsearch outage mid-stream (real infra/local stop and start)", ()
   const send = (list: Alert[]) =>
     clients.producer.send({ topic: env.TOPIC_ALERTS, acks: -1, messages: list.map((a) => ({ key: a.data.docker.id, value: clients.codec.encode("Alert", a) })) });
   const indexed = async () => {
-    await es.indices.refresh({ index: "dockwatch-alerts" });
-    return (await es.count({ index: "dockwatch-alerts", query: { term: { "dockwatch.ruleset": run } } })).count;
+    await es.indices.refresh({ index: config.indices.alias });
+    return (await es.count({ index: config.indices.alias, query: { term: { "dockwatch.ruleset": run } } })).count;
   };
 
   before(async () => {
@@ -51,6 +51,7 @@ describe("Elasticsearch outage mid-stream (real infra/local stop and start)", ()
   after(async () => {
     await sink?.stop("test done");
     for (const c of [...clients.components].reverse()) await c.stop();
+    await removeIndices(es, config);
     await es.close();
   });
 
@@ -72,7 +73,7 @@ describe("Elasticsearch outage mid-stream (real infra/local stop and start)", ()
     }
 
     await waitFor("every alert indexed after the restart", async () => (await indexed()) === TOTAL, 120_000);
-    const res = await es.search({ index: "dockwatch-alerts", size: TOTAL + 10, query: { term: { "dockwatch.ruleset": run } }, _source: false });
+    const res = await es.search({ index: config.indices.alias, size: TOTAL + 10, query: { term: { "dockwatch.ruleset": run } }, _source: false });
     assert.deepEqual(new Set(res.hits.hits.map((h) => h._id)), new Set(alerts.map((a) => a.id)), "exactly the alerts sent");
 
     const admin = clients.kafka.admin();

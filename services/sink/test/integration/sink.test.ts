@@ -8,7 +8,7 @@ import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
 import type { KafkaMessage } from "kafkajs";
 import { startSink } from "../../src/index.js";
-import { sinkTestbed } from "./fixtures.js";
+import { removeIndices, sinkTestbed } from "./fixtures.js";
 
 // The sink against the real Kafka and the real Elasticsearch: redelivered
 // alerts overwrite themselves, a changed alert replaces the old one, and a
@@ -45,8 +45,8 @@ describe("sink on the real Kafka and Elasticsearch", () => {
   let sink: RunningService;
 
   const count = async () => {
-    await es.indices.refresh({ index: "dockwatch-alerts" });
-    const res = await es.count({ index: "dockwatch-alerts", query: { term: { "data.docker.Actor.ID": actor } } });
+    await es.indices.refresh({ index: config.indices.alias });
+    const res = await es.count({ index: config.indices.alias, query: { term: { "data.docker.Actor.ID": actor } } });
     return res.count;
   };
 
@@ -57,6 +57,7 @@ describe("sink on the real Kafka and Elasticsearch", () => {
   after(async () => {
     await sink.stop("test done");
     for (const c of [...clients.components].reverse()) await c.stop();
+    await removeIndices(es, config);
     await es.close();
   });
 
@@ -69,8 +70,8 @@ describe("sink on the real Kafka and Elasticsearch", () => {
     await send(alerts);
     await send([alert(actor, 2, "Container c2 started (replayed)")]);
     await waitFor("the replayed description", async () => {
-      await es.indices.refresh({ index: "dockwatch-alerts" });
-      const doc = await es.search({ index: "dockwatch-alerts", query: { term: { id: alerts[1]!.id } } });
+      await es.indices.refresh({ index: config.indices.alias });
+      const doc = await es.search({ index: config.indices.alias, query: { term: { id: alerts[1]!.id } } });
       return (doc.hits.hits[0]?._source as { rule: { description: string } } | undefined)?.rule.description === "Container c2 started (replayed)";
     });
     assert.equal(await count(), 3, "redelivered and replayed alerts overwrote themselves");

@@ -1,0 +1,68 @@
+// The pipeline's topology, defined once: topic names and partitions, consumer
+// groups, health ports and the Elasticsearch index names. Config defaults
+// (@dockwatch/config, the services' loaders) and the dockwatch command derive
+// from these values in code; infra/local and docker-compose.yml, which cannot
+// import TypeScript, are checked against them by a unit test
+// (libs/test-helpers/test/topology.test.ts). Every name is overridable by env.
+
+/** A topic of the contract (design.md "Topic contract"): its default name and how infra creates it. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** cleanup.policy=compact (the schema store keeps the newest value per key). */
+  compacted: boolean;
+}
+
+export const TOPIC_SPECS = {
+  raw: { name: "docker.events.raw", partitions: 6, compacted: false },
+  decoded: { name: "docker.events.decoded", partitions: 6, compacted: false },
+  alerts: { name: "alerts", partitions: 6, compacted: false },
+  dlq: { name: "dockwatch.dlq", partitions: 6, compacted: false },
+  schemas: { name: "dockwatch.schemas", partitions: 1, compacted: true },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicRole = keyof typeof TOPIC_SPECS;
+
+/** Default topic names (TOPIC_RAW, TOPIC_DECODED, TOPIC_ALERTS, TOPIC_DLQ, TOPIC_SCHEMAS). */
+export const TOPICS = {
+  raw: TOPIC_SPECS.raw.name,
+  decoded: TOPIC_SPECS.decoded.name,
+  alerts: TOPIC_SPECS.alerts.name,
+  dlq: TOPIC_SPECS.dlq.name,
+  schemas: TOPIC_SPECS.schemas.name,
+} as const;
+
+/** Default consumer groups (DECODER_CONSUMER_GROUP, RULES_CONSUMER_GROUP, SINK_CONSUMER_GROUP). */
+export const GROUPS = {
+  decoder: "dockwatch-decoder",
+  rules: "dockwatch-rules",
+  sink: "dockwatch-sink",
+} as const;
+
+/** Default health ports (HEALTH_PORT), distinct so all four services run on one host. */
+export const HEALTH_PORTS = {
+  collector: 9481,
+  decoder: 9482,
+  rules: 9483,
+  sink: 9484,
+} as const;
+
+/** Default SINK_INDEX_PREFIX: daily indices `dockwatch-alerts-YYYY.MM.DD` behind the alias `dockwatch-alerts`. */
+export const INDEX_PREFIX = "dockwatch-alerts";
+
+/** The Elasticsearch names that follow from one index prefix. */
+export interface AlertIndexNames {
+  prefix: string;
+  /** The alias every daily index joins: what searches (Kibana, dockwatch status) use. */
+  alias: string;
+  /** The composable index template the sink installs at start. */
+  template: string;
+  /** The template's index pattern: every daily index of this prefix. */
+  pattern: string;
+  /** What precedes YYYY.MM.DD in a daily index name. */
+  dailyPrefix: string;
+}
+
+export function alertIndexNames(prefix: string = INDEX_PREFIX): AlertIndexNames {
+  return { prefix, alias: prefix, template: prefix, pattern: `${prefix}-*`, dailyPrefix: `${prefix}-` };
+}
