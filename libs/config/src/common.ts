@@ -16,7 +16,7 @@ import {
   type Env,
 } from "./env.js";
 
-// The settings every service shares (design.md "Configuration"). Each function
+// The settings every service shares (README "Configuration"). Each function
 // turns flat variables into one typed, normalized group, so client factories
 // never look at process.env themselves.
 

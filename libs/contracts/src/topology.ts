@@ -5,7 +5,7 @@
 // import TypeScript, are checked against them by a unit test
 // (libs/test-helpers/test/topology.test.ts). Every name is overridable by env.
 
-/** A topic of the contract (design.md "Topic contract"): its default name and how infra creates it. */
+/** A topic of the contract (README "Data flow", ARCHITECTURE.md): its default name and how infra creates it. */
 export interface TopicSpec {
   name: string;
   partitions: number;

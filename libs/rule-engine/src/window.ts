@@ -46,7 +46,7 @@ const digest = (...parts: (string | number)[]) => createHash("sha256").update(pa
 
 /**
  * The correlation alert's id, in the same `<epoch seconds>.<number>` shape as
- * other alert ids (design.md): seconds of the window start, and 40 bits of a
+ * other alert ids (libs/rule-engine/src/alert.ts): seconds of the window start, and 40 bits of a
  * hash of (rule, group key, window start). The same window always has the same
  * id, so a re-emitted hit overwrites itself in Elasticsearch.
  */

@@ -2,7 +2,7 @@
 // before running anything: YAML with merge keys, variables interpolated with no
 // environment set (every variable must then fall back to its default), and the
 // result validated against the Compose Specification's JSON schema. On top of
-// the schema, the invariants this deployment depends on (design.md "Layout"):
+// the schema, the invariants this deployment depends on (README "Deploying for a fleet"):
 // the four services build from ./Dockerfile with their SERVICE, the scalable
 // ones can be scaled, the collector sees the Docker socket, everything that
 // runs has a health check, depends_on conditions can be met, Kafka is a

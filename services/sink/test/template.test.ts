@@ -1,7 +1,7 @@
 // The index template is a copy of the Alert schema in Elasticsearch's terms;
 // these tests fail when the two drift apart (a field the schema can carry
 // that the template does not map would be mapped dynamically, or not at all,
-// and break the searches design.md promises).
+// and break the searches the README promises analysts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadSchemas } from "@dockwatch/codec";
@@ -34,7 +34,7 @@ const ALLOWED: Record<string, string[]> = {
   enum: ["keyword", "constant_keyword"],
   boolean: ["boolean"],
   int: ["integer", "long", "short", "byte", "keyword"],
-  // Nanosecond times exceed a double: keyword (exact) or an integer type, as design.md documents.
+  // Nanosecond times exceed a double: keyword (exact) or an integer type, as the README documents.
   long: ["long", "unsigned_long", "keyword"],
   float: ["float", "double", "half_float", "scaled_float"],
   double: ["double", "scaled_float"],
@@ -44,7 +44,7 @@ const ALLOWED: Record<string, string[]> = {
 
 /**
  * Strings analyzed as full text: allowed without a keyword sub-field only for
- * the fields design.md says are text; any other text field needs one.
+ * the fields documented as full text (full_log); any other text field needs one.
  */
 const FULL_TEXT = new Set(["full_log"]);
 const isText = (m: Mapping) => m.type === "text" || m.type === "match_only_text";
