@@ -49,7 +49,7 @@ describe("config: bad values", () => {
 });
 
 describe("config: defaults and normalization", () => {
-  it("uses the documented defaults (README "Configuration") when nothing is set", () => {
+  it("uses the documented defaults (README, Configuration) when nothing is set", () => {
     const kafka = kafkaSettings({}, "decoder");
     assert.deepEqual(kafka.brokers, ["localhost:9092"]);
     assert.equal(kafka.clientId, "dockwatch-decoder");

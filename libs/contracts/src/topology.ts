@@ -13,11 +13,14 @@ export interface TopicSpec {
   compacted: boolean;
 }
 
+/** Partitions of a topic dockwatch creates: the most instances of one consumer group that get work. */
+export const DEFAULT_PARTITIONS = 6;
+
 export const TOPIC_SPECS = {
-  raw: { name: "docker.events.raw", partitions: 6, compacted: false },
-  decoded: { name: "docker.events.decoded", partitions: 6, compacted: false },
-  alerts: { name: "alerts", partitions: 6, compacted: false },
-  dlq: { name: "dockwatch.dlq", partitions: 6, compacted: false },
+  raw: { name: "docker.events.raw", partitions: DEFAULT_PARTITIONS, compacted: false },
+  decoded: { name: "docker.events.decoded", partitions: DEFAULT_PARTITIONS, compacted: false },
+  alerts: { name: "alerts", partitions: DEFAULT_PARTITIONS, compacted: false },
+  dlq: { name: "dockwatch.dlq", partitions: DEFAULT_PARTITIONS, compacted: false },
   schemas: { name: "dockwatch.schemas", partitions: 1, compacted: true },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -1,4 +1,5 @@
 import type { KafkaSettings } from "@dockwatch/config";
+import { DEFAULT_PARTITIONS } from "@dockwatch/contracts";
 import type { Logger } from "@dockwatch/runtime";
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type SASLOptions } from "kafkajs";
 
@@ -56,7 +57,7 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
       waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: s.topic,
-        numPartitions: s.numPartitions ?? 6,
+        numPartitions: s.numPartitions ?? DEFAULT_PARTITIONS,
         replicationFactor: -1,
         configEntries: s.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
       })),

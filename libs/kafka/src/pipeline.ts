@@ -1,5 +1,6 @@
 import { createCodec, type Codec } from "@dockwatch/codec";
 import type { KafkaSettings } from "@dockwatch/config";
+import { TOPIC_SPECS } from "@dockwatch/contracts";
 import { DependencyError } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import type { Kafka, Producer } from "kafkajs";
@@ -45,7 +46,7 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
         );
       }
       try {
-        await ensureTopics(admin, [{ topic: settings.topics.schemas, numPartitions: 1, compacted: true }, { topic: settings.topics.dlq }, ...topics]);
+        await ensureTopics(admin, [{ topic: settings.topics.schemas, numPartitions: TOPIC_SPECS.schemas.partitions, compacted: TOPIC_SPECS.schemas.compacted }, { topic: settings.topics.dlq }, ...topics]);
       } finally {
         await admin.disconnect();
       }

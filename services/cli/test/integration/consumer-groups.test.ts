@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { DEFAULT_PARTITIONS } from "@dockwatch/contracts";
 import { busyboxImage, docker, unique, waitFor } from "@dockwatch/test-helpers";
 import { startStack, waitForMembers, type TestStack } from "./stack.js";
 
@@ -9,7 +10,7 @@ import { startStack, waitForMembers, type TestStack } from "./stack.js";
 // source event (as `docker events` prints it) has exactly one alert.
 
 const CONTAINERS = 30;
-const PARTITIONS = 6; // libs/kafka ensureTopics' default for a new topic
+const PARTITIONS = DEFAULT_PARTITIONS; // what libs/kafka creates a new topic with (libs/contracts topology)
 
 /** The engine's own view of the events of containers labelled `label`: "<actor> <action> <timeNano>". */
 function engineEvents(label: string) {
