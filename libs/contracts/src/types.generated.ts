@@ -30,8 +30,17 @@ export interface AlertRule {
   gdpr: string[];
   hipaa: string[];
   nist_800_53: string[];
-  /** MITRE ATT&CK technique ids. */
-  mitre: string[];
+  /** SOC 2 trust services criteria (Wazuh's tsc_ groups). */
+  tsc: string[];
+  /** MITRE ATT&CK: rule.mitre.{id, tactic, technique}, as in Wazuh's alerts. */
+  mitre: AlertMitre;
+}
+
+/** As Wazuh writes it: the MITRE ATT&CK technique ids, their technique names (same order) and their tactics. */
+export interface AlertMitre {
+  id: string[];
+  tactic: string[];
+  technique: string[];
 }
 
 export interface AlertAgent {

@@ -18,6 +18,12 @@ export interface EventSketch {
   message?: string;
   kind?: DecodedEvent["kind"];
   timeNano?: string;
+  /**
+   * The engine's event format: "old" (the default: status, id and from beside
+   * Type/Action/Actor, as engines before API 1.52 write it) or "api152" (API
+   * >= 1.52: Type/Action/Actor only).
+   */
+  format?: "old" | "api152";
 }
 
 export const PLAIN_FACTS: ContainerFacts = {
@@ -55,9 +61,7 @@ export function decodedEvent(s: EventSketch): DecodedEvent {
   const id = s.id ?? "4ddd5d2a9f4bd2fd9f3e8df3a6d3e5d1a2b3c4d5e6f708192a3b4c5d6e7f8091";
   const attributes = s.attributes ?? {};
   const head = JSON.stringify({
-    status: s.action,
-    id,
-    from: attributes.image ?? null,
+    ...(s.format === "api152" ? {} : { status: s.action, id, from: attributes.image ?? null }),
     Type: s.type,
     Action: s.action,
     Actor: { ID: id, Attributes: attributes },
