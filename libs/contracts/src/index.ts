@@ -11,13 +11,14 @@ export type * from "./types.generated.js";
 
 /**
  * The alert as a JSON document (Elasticsearch, ALERTS_FORMAT=json): the seed's
- * keys, with compliance lists only when the rule has them.
+ * keys, with compliance lists (and rule.mitre) only when the rule has them.
  */
 export function alertDocument(alert: Alert): Record<string, unknown> {
-  const { pci_dss, gdpr, hipaa, nist_800_53, mitre, ...rule } = alert.rule;
-  const compliance = Object.fromEntries(
-    Object.entries({ pci_dss, gdpr, hipaa, nist_800_53, mitre }).filter(([, list]) => list.length > 0),
+  const { pci_dss, gdpr, hipaa, nist_800_53, tsc, mitre, ...rule } = alert.rule;
+  const compliance: Record<string, unknown> = Object.fromEntries(
+    Object.entries({ pci_dss, gdpr, hipaa, nist_800_53, tsc }).filter(([, list]) => list.length > 0),
   );
+  if (mitre.id.length > 0) compliance.mitre = mitre;
   const { full_log, container, ...rest } = alert;
   return {
     ...rest,

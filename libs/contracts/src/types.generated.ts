@@ -30,8 +30,17 @@ export interface AlertRule {
   gdpr: string[];
   hipaa: string[];
   nist_800_53: string[];
-  /** MITRE ATT&CK technique ids. */
-  mitre: string[];
+  /** SOC 2 trust services criteria (Wazuh's tsc_ groups). */
+  tsc: string[];
+  /** MITRE ATT&CK: rule.mitre.{id, tactic, technique}, as in Wazuh's alerts. */
+  mitre: AlertMitre;
+}
+
+/** As Wazuh writes it: the MITRE ATT&CK technique ids, their technique names (same order) and their tactics. */
+export interface AlertMitre {
+  id: string[];
+  tactic: string[];
+  technique: string[];
 }
 
 export interface AlertAgent {
@@ -129,7 +138,7 @@ export interface DecodedEvent {
   timestamp: string;
   event: EventFields;
   container: ContainerFields | null;
-  /** For exec_create/exec_start/exec_die: the action and the command line split into command and arguments (after redaction). */
+  /** For exec_create/exec_start/exec_die: the action and the command line split into command and arguments (after redaction). With the collector's exec inspect and the container's inspect facts: the exec's user, privilege and whether it is the healthcheck. */
   exec: ExecFields | null;
   inspect: ContainerFacts | null;
   /** ECS host.*: the engine's host as the collector saw it. */
@@ -176,6 +185,18 @@ export interface ExecFields {
   action: string;
   command: string;
   args: string[];
+  /** The exec's own user (docker exec -u), from the collector's exec inspect; null when not given or unknown. */
+  user: string | null;
+  /** docker exec --privileged, from the exec inspect; null when unknown. */
+  privileged: boolean | null;
+  /** docker exec -t, from the exec inspect; null when unknown. */
+  tty: boolean | null;
+  /** The user the exec runs as: its own user, else the container's configured user (inspect.user, empty = root); null when neither is known. */
+  effectiveUser: string | null;
+  /** effectiveUser is root (empty, root or uid 0, any group); null when unknown. */
+  root: boolean | null;
+  /** The exec's command is the container's configured healthcheck (CMD-SHELL c runs as /bin/sh -c c; CMD a b as a b). */
+  healthcheck: boolean;
 }
 
 export interface HostFields {

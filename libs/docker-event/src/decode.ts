@@ -79,12 +79,62 @@ function message(raw: DockerEvent): string | null {
   return null;
 }
 
+type ExecLine = Pick<NonNullable<DecodedEvent["exec"]>, "action" | "command" | "args">;
+
 /** `exec_start: sh -c ls` -> { action: exec_start, command: sh, args: [-c, ls] }. */
-export function splitExec(action: string): DecodedEvent["exec"] {
+export function splitExec(action: string): ExecLine | null {
   const match = /^(exec_(?:create|start|die|detach|resize))(?::\s*(.*))?$/s.exec(action);
   if (!match) return null;
   const words = (match[2] ?? "").trim().split(/\s+/).filter(Boolean);
   return { action: match[1]!, command: words[0] ?? "", args: words.slice(1) };
+}
+
+/** Root: an empty user (the image default), "root" or uid 0, with any group. */
+const ROOT_USER = /^(?:|root|0)(?::.*)?$/;
+
+/**
+ * The command line a configured healthcheck runs as an exec: ["CMD-SHELL", c]
+ * as "/bin/sh -c c", ["CMD", a, b...] as "a b ..."; none for NONE or no test.
+ */
+export function healthcheckCommand(test: readonly string[] | null | undefined): string[] | undefined {
+  if (!test || test.length < 2) return undefined;
+  if (test[0] === "CMD-SHELL") return ["/bin/sh", "-c", test.slice(1).join(" ")];
+  if (test[0] === "CMD") return test.slice(1);
+  return undefined;
+}
+
+/**
+ * The exec's facts: from the collector's exec inspect (its user, privilege,
+ * tty, program and arguments) and the container's inspect (its configured
+ * user and healthcheck). The effective user is the exec's own, else the
+ * container's; the exec is the healthcheck when its command line is the
+ * configured one (from the exec inspect, else from the action's text).
+ */
+export function execFacts(line: ExecLine, exec: DockerEvent["execInspect"], inspect: DockerEvent["inspect"]): NonNullable<DecodedEvent["exec"]> {
+  const own = exec?.user ? exec.user : null;
+  const configured = inspect ? (inspect.user ?? "") : null;
+  const effectiveUser = own ?? (exec || inspect ? (configured ?? "") : null);
+  const known = own !== null || inspect !== null;
+  const commandLine = exec ? [exec.entrypoint, ...exec.arguments] : [line.command, ...line.args];
+  const health = healthcheckCommand(inspect?.healthcheck);
+  const healthcheck = health !== undefined && (exec ? commandLine.join("\u0000") === health.join("\u0000") : commandLine.join(" ") === health.join(" ").trim().split(/\s+/).join(" "));
+  return {
+    ...line,
+    user: own,
+    privileged: exec ? exec.privileged : null,
+    tty: exec ? exec.tty : null,
+    effectiveUser: known ? effectiveUser : null,
+    root: known && effectiveUser !== null ? ROOT_USER.test(effectiveUser) : null,
+    healthcheck,
+  };
+}
+
+function decodedExec(ev: EngineEvent, raw: DockerEvent, redactor: Redactor): DecodedEvent["exec"] {
+  if (ev.Type !== "container") return null;
+  const line = splitExec(ev.Action);
+  if (!line) return null;
+  const exec = raw.execInspect && redactor.value(raw.execInspect);
+  return execFacts(line, exec, raw.inspect);
 }
 
 /**
@@ -114,7 +164,7 @@ export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDAC
       ev.Type === "container"
         ? { id: ev.Actor.ID, name: attributes.name ?? null, imageName: attributes.image ?? null, labels: containerLabels(attributes) }
         : null,
-    exec: ev.Type === "container" ? splitExec(ev.Action) : null,
+    exec: decodedExec(ev, raw, redactor),
     inspect: raw.inspect && redactor.value(raw.inspect),
     host: { name: raw.agent.name, hostname: raw.engine.hostname, ip: raw.agent.ip },
     message: redactMessage(message(raw), redactor),

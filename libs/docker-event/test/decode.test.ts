@@ -89,3 +89,40 @@ describe("splitExec", () => {
     assert.equal(splitExec("start"), null);
   });
 });
+
+describe("exec facts (the collector's exec inspect and the container's inspect)", () => {
+  const facts = (over: Record<string, unknown> = {}) => ({
+    privileged: false, capAdd: [], mounts: [], networkMode: null, pidMode: null, ipcMode: null, utsMode: null,
+    user: "", seccompProfile: null, apparmorProfile: null, restartPolicy: null, image: null, imageId: null, healthcheck: null, ...over,
+  });
+  const exec = (over: Record<string, unknown> = {}) => ({ id: "e1", user: "", privileged: false, tty: false, entrypoint: "sh", arguments: ["-c", "ls"], ...over });
+  const line = { action: "exec_start", command: "sh", args: ["-c", "ls"] };
+
+  it("the effective user is the exec's own (docker exec -u), else the container's configured user; empty is root", async () => {
+    const { execFacts } = await import("../src/index.js");
+    assert.deepEqual(
+      [execFacts(line, exec({ user: "1000" }), facts({ user: "" })).effectiveUser, execFacts(line, exec({ user: "1000" }), facts()).root],
+      ["1000", false],
+    );
+    const byContainer = execFacts(line, exec(), facts({ user: "nobody" }));
+    assert.deepEqual([byContainer.user, byContainer.effectiveUser, byContainer.root], [null, "nobody", false]);
+    const imageDefault = execFacts(line, exec(), facts({ user: "" }));
+    assert.deepEqual([imageDefault.effectiveUser, imageDefault.root], ["", true]);
+    assert.equal(execFacts(line, exec({ user: "0:0" }), facts({ user: "app" })).root, true);
+    assert.deepEqual(execFacts(line, exec({ privileged: true, tty: true }), null).privileged, true);
+    const unknown = execFacts(line, null, null);
+    assert.deepEqual([unknown.effectiveUser, unknown.root, unknown.privileged, unknown.healthcheck], [null, null, null, false]);
+  });
+
+  it("the healthcheck: CMD-SHELL c runs as /bin/sh -c c, CMD a b as a b", async () => {
+    const { execFacts } = await import("../src/index.js");
+    const shell = facts({ healthcheck: ["CMD-SHELL", "wget -q -O- http://localhost/ || exit 1"] });
+    assert.equal(execFacts(line, exec({ entrypoint: "/bin/sh", arguments: ["-c", "wget -q -O- http://localhost/ || exit 1"] }), shell).healthcheck, true);
+    assert.equal(execFacts(line, exec({ entrypoint: "/bin/sh", arguments: ["-c", "wget -q http://localhost/"] }), shell).healthcheck, false);
+    const cmd = facts({ healthcheck: ["CMD", "pg_isready", "-U", "postgres"] });
+    assert.equal(execFacts(line, exec({ entrypoint: "pg_isready", arguments: ["-U", "postgres"] }), cmd).healthcheck, true);
+    // Without the exec inspect, the action's command line is compared.
+    assert.equal(execFacts({ action: "exec_start", command: "pg_isready", args: ["-U", "postgres"] }, null, cmd).healthcheck, true);
+    assert.equal(execFacts(line, exec({ entrypoint: "pg_isready", arguments: ["-U", "postgres"] }), facts({ healthcheck: ["NONE"] })).healthcheck, false);
+  });
+});

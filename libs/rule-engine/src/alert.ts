@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
 import type { CompiledRule } from "./engine/compile.js";
 import { interpolate } from "./engine/fields.js";
+import { mitreOf } from "./mitre.js";
 
 export interface AlertContext {
   manager: { name: string };
@@ -16,14 +17,16 @@ export interface AlertContext {
 }
 
 /**
- * `<event epoch seconds>.<number>`: a pure function of the source event, so a
- * redelivered event yields the same id (and the same Elasticsearch _id).
+ * `<event epoch seconds>.<number>`: a pure function of the source event (and,
+ * for a detection alert, of its rule), so a redelivered event yields the same
+ * ids (and the same Elasticsearch _ids), and the chain's alert and each
+ * detection alert of one event get different ones.
  */
-export function alertId(event: DecodedEvent): string {
+export function alertId(event: DecodedEvent, detectionRuleId?: string): string {
   const d = event.docker;
-  const digest = createHash("sha256")
-    .update([event.engine.id, event.agent.id, d.timeNano, d.Actor.ID, d.Type, d.Action].join("\u0000"))
-    .digest();
+  const parts = [event.engine.id, event.agent.id, d.timeNano, d.Actor.ID, d.Type, d.Action];
+  if (detectionRuleId !== undefined) parts.push(`rule:${detectionRuleId}`);
+  const digest = createHash("sha256").update(parts.join("\u0000")).digest();
   // 40 bits: unique enough within one second of one fleet, short enough to read.
   const number = digest.readUIntBE(0, 5);
   return `${d.time}.${number}`;
@@ -56,7 +59,8 @@ export function buildAlert(event: DecodedEvent, rule: CompiledRule, ctx: AlertCo
       gdpr: [...rule.compliance.gdpr],
       hipaa: [...rule.compliance.hipaa],
       nist_800_53: [...rule.compliance.nist_800_53],
-      mitre: [...rule.mitre],
+      tsc: [...rule.compliance.tsc],
+      mitre: mitreOf(rule.mitre),
     },
     agent: event.agent,
     manager: ctx.manager,

@@ -1,17 +1,25 @@
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
 import { DependencyError, isRetryable } from "@dockwatch/errors";
-import { buildAlert, type AlertContext } from "./alert.js";
+import { alertId, buildAlert, type AlertContext } from "./alert.js";
 import type { Correlator } from "./correlator.js";
 import { eventTimeMs, groupKey, sourceEventId } from "./window.js";
 import type { CompiledRule, Ruleset } from "./engine/compile.js";
 import { fieldValue } from "./engine/fields.js";
 import { matchEvent, type MatchResult } from "./engine/match.js";
 
-/** The chain's alert: the most specific matching rule, if it alerts (level above 0 and at least minLevel). */
+/**
+ * The chain's alert (the most specific matching rule, if it alerts: level
+ * above 0 and at least minLevel), then one alert per matched detection rule,
+ * each with its own id from the event and the rule.
+ */
 export function chainAlerts(event: DecodedEvent, match: MatchResult, minLevel: number, ctx: AlertContext): Alert[] {
+  const alerts: Alert[] = [];
   const rule = match.rule;
-  if (!rule || rule.level === 0 || rule.level < minLevel) return [];
-  return [buildAlert(event, rule, ctx)];
+  if (rule && rule.level > 0 && rule.level >= minLevel) alerts.push(buildAlert(event, rule, ctx));
+  for (const detection of match.detections) {
+    if (detection.level > 0 && detection.level >= minLevel) alerts.push(buildAlert(event, detection, ctx, alertId(event, detection.id)));
+  }
+  return alerts;
 }
 
 /**
@@ -56,7 +64,7 @@ export interface EvaluateOptions {
   correlator?: Correlator;
 }
 
-/** decoded event -> at most one alert from the rule chain, plus any correlation alerts. */
+/** decoded event -> at most one alert from the rule chain, plus detection and correlation alerts. */
 export async function evaluate(event: DecodedEvent, ruleset: Ruleset, opts: EvaluateOptions): Promise<Alert[]> {
   const match = matchEvent(event, ruleset);
   const alerts = chainAlerts(event, match, opts.minLevel, opts.ctx);

@@ -4,7 +4,7 @@ import { eventTimeMs, sourceEventId } from "./window.js";
 
 // The bridge between decoded events and the host watch: which events are
 // heartbeats, and the decoded-event-shaped input the rule engine turns into a
-// "host silent" / "host returned" alert (rules 87950 / 87951 match on
+// "host silent" / "host returned" alert (rules 130950 / 130951 match on
 // docker.Type "dockwatch" and docker.Action below), so those alerts go through
 // the same rule chain, ALERT_MIN_LEVEL, local overrides and alert builder as
 // every other event.
@@ -44,7 +44,7 @@ export interface Heartbeat {
 export const HOST_ACTIONS = { silent: "host_silent", returned: "host_returned" } as const;
 
 /** The shipped rules for these events (ruleset/0500-dockwatch-collector.yml owns them). */
-export const HOST_RULE_IDS = { silent: "87950", returned: "87951" } as const;
+export const HOST_RULE_IDS = { silent: "130950", returned: "130951" } as const;
 
 const STATUS_ACTIONS = new Set(["heartbeat", "connected", "lost"]);
 

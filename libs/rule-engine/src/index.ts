@@ -6,3 +6,4 @@ export * from "./logtest.js";
 export * from "./ruleset.js";
 export * from "./window.js";
 export * from "./settings.js";
+export * from "./mitre.js";

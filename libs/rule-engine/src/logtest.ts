@@ -56,7 +56,7 @@ export interface LogtestIdentity {
 
 /**
  * An input value as a decoded event: an engine event (what `docker events
- * --format '{{json .}}'` prints), a raw DockerEvent record, or an already
+ * --format '{{json .}}'` prints), Wazuh's docker-listener record of one, a raw DockerEvent record, or an already
  * decoded event (from the decoded topic). Engine events go through the
  * decoder's own decodeEvent.
  */
@@ -73,7 +73,10 @@ export function toDecodedEvent(text: string, identity: LogtestIdentity): Decoded
     const decoded = value as unknown as DecodedEvent;
     return { ...decoded, receivedAtNano: BigInt(String(decoded.receivedAtNano ?? 0)) };
   }
-  const engineEvent = ("kind" in value && "event" in value ? value.event : value) as Record<string, unknown> | null;
+  // Wazuh's docker-listener record ({"integration": "docker", "docker": {...}}, the
+  // form of Wazuh's own ruleset tests) carries the engine event under "docker".
+  const wazuhRecord = value.integration === "docker" && typeof value.docker === "object" && value.docker !== null;
+  const engineEvent = (wazuhRecord ? value.docker : "kind" in value && "event" in value ? value.event : value) as Record<string, unknown> | null;
   if (!engineEvent || typeof engineEvent.Type !== "string" || typeof engineEvent.Action !== "string") {
     throw new LogtestInputError("neither an engine event (Type, Action, Actor) nor a decoded event (docker, agent)");
   }
@@ -96,7 +99,7 @@ export function toDecodedEvent(text: string, identity: LogtestIdentity): Decoded
     engine: identity.engine,
     receivedAtNano: timeNano,
     event,
-    raw: "kind" in value ? null : text,
+    raw: "kind" in value || wazuhRecord ? null : text,
     status: null,
     gap: null,
     inspect: "kind" in value ? ((value.inspect as DockerEvent["inspect"]) ?? null) : null,

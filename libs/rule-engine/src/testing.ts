@@ -3,7 +3,7 @@
  * the rule fixtures are written in) through the real collector parser and
  * decoder, so a rule test sees exactly what the pipeline would give it.
  */
-import type { Agent, ContainerFacts, DecodedEvent, DockerEvent, Engine } from "@dockwatch/contracts";
+import type { Agent, ContainerFacts, DecodedEvent, DockerEvent, Engine, ExecFacts } from "@dockwatch/contracts";
 import { decodeEvent, parseEngineLine } from "@dockwatch/docker-event";
 import { hostAlertEvent } from "./host-events.js";
 
@@ -14,10 +14,18 @@ export interface EventSketch {
   id?: string;
   attributes?: Record<string, string>;
   inspect?: Partial<ContainerFacts>;
+  /** The collector's exec inspect (DockerEvent.execInspect) for an exec event; program and arguments default to the action's. */
+  exec?: Partial<ExecFacts>;
   agent?: { id?: string; name?: string };
   message?: string;
   kind?: DecodedEvent["kind"];
   timeNano?: string;
+  /**
+   * The engine's event format: "old" (the default: status, id and from beside
+   * Type/Action/Actor, as engines before API 1.52 write it) or "api152" (API
+   * >= 1.52: Type/Action/Actor only).
+   */
+  format?: "old" | "api152";
 }
 
 export const PLAIN_FACTS: ContainerFacts = {
@@ -55,9 +63,7 @@ export function decodedEvent(s: EventSketch): DecodedEvent {
   const id = s.id ?? "4ddd5d2a9f4bd2fd9f3e8df3a6d3e5d1a2b3c4d5e6f708192a3b4c5d6e7f8091";
   const attributes = s.attributes ?? {};
   const head = JSON.stringify({
-    status: s.action,
-    id,
-    from: attributes.image ?? null,
+    ...(s.format === "api152" ? {} : { status: s.action, id, from: attributes.image ?? null }),
     Type: s.type,
     Action: s.action,
     Actor: { ID: id, Attributes: attributes },
@@ -75,10 +81,15 @@ export function decodedEvent(s: EventSketch): DecodedEvent {
     status: null,
     gap: null,
     inspect: s.type === "container" ? { ...PLAIN_FACTS, ...s.inspect } : null,
-    execInspect: null,
+    execInspect: s.exec ? execInspect(s.action, s.exec) : null,
     container: null,
   };
   return decodeEvent(raw);
+}
+
+function execInspect(action: string, over: Partial<ExecFacts>): ExecFacts {
+  const words = action.replace(/^exec_\w+:?\s*/, "").trim().split(/\s+/).filter(Boolean);
+  return { id: "e1", user: "", privileged: false, tty: false, entrypoint: words[0] ?? "", arguments: words.slice(1), ...over };
 }
 
 function collectorEvent(s: EventSketch, agent: Agent, timeNano: bigint): DecodedEvent {

@@ -5,7 +5,7 @@ import { hostAlertEvent, HOST_RULE_IDS, type HostTransition } from "../src/index
 import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
 
 // The contract between the host watch and the shipped ruleset: the decoded
-// events hostAlertEvent builds are what rules 87950 / 87951 match.
+// events hostAlertEvent builds are what rules 130950 / 130951 match.
 
 const ctx: AlertContext = {
   manager: { name: "m" },

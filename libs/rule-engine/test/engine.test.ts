@@ -225,8 +225,8 @@ overrides:
     assert.equal(matchEvent(plain("start", { name: "pay", team: "payments" }), ruleset).rule?.id, "100100");
     const stop = matchEvent(plain("stop"), ruleset).rule!;
     assert.deepEqual([stop.id, stop.level, interpolate(stop.description, plain("stop")), stop.groups], ["87904", 6, "Stopped web", ["docker", "ops"]]);
-    // 87907 and its children (the shell rules) are gone: an exec ends on the level-0 group.
-    assert.equal(matchEvent(plain("exec_start: sh"), ruleset).rule?.id, "87947");
+    // 87907 and its children (the shell rules) are gone: an exec is an event no rule knows.
+    assert.equal(matchEvent(plain("exec_start: sh"), ruleset).rule?.id, "130999");
     assert.notEqual(loadRuleset({ shippedDir: SHIPPED_RULES_DIR }).hash, ruleset.hash);
   });
 
@@ -234,7 +234,7 @@ overrides:
     const local = dir({
       "exceptions.yml": `exceptions:
   - name: CI runners are privileged by design
-    rules: [87960]
+    rules: [130960]
     images: ['^ci/runner:']
     labels: { com.example.role: { regex: '^ci' } }
   - rules: [87903]
@@ -244,11 +244,17 @@ overrides:
     const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR, localDir: local });
     const privileged = (image: string, role?: string) =>
       plain("start", { name: "r", image, ...(role ? { "com.example.role": role } : {}) }, { privileged: true });
-    assert.equal(matchEvent(privileged("ci/runner:3", "ci-linux"), ruleset).rule?.id, "87903");
-    assert.equal(matchEvent(privileged("ci/runner:3"), ruleset).rule?.id, "87960", "all criteria must hold");
-    assert.equal(matchEvent(privileged("app:3", "ci-linux"), ruleset).rule?.id, "87960");
+    const ids = (e: ReturnType<typeof privileged>) => {
+      const m = matchEvent(e, ruleset);
+      return [m.rule?.id, ...m.detections.map((r) => r.id)];
+    };
+    assert.deepEqual(ids(privileged("ci/runner:3", "ci-linux")), ["87903"]);
+    assert.deepEqual(ids(privileged("ci/runner:3")), ["87903", "130960"], "all criteria must hold");
+    assert.deepEqual(ids(privileged("app:3", "ci-linux")), ["87903", "130960"]);
+    // 87903 silenced: the walk ends on its parent, a level-0 group, and the
+    // catch-all stays quiet (the event is known, an exception silenced it).
     const onBuild = decodedEvent({ type: "container", action: "start", attributes: { name: "x" }, agent: { name: "build-01" } });
-    assert.equal(matchEvent(onBuild, ruleset).rule?.id, "87947");
+    assert.equal(matchEvent(onBuild, ruleset).rule?.id, "87900");
   });
 
   it("local files may not redefine a shipped id, and overrides name existing rules", () => {
@@ -267,7 +273,7 @@ exceptions:
     });
     const problems = problemsOf(() => loadRuleset({ shippedDir: SHIPPED_RULES_DIR, localDir: local }));
     assert.equal(problems.length, 3, problems.join("\n"));
-    assert.match(problems[0]!, new RegExp(`^${local}/bad\\.yml:2: rule 87903 is already defined at .*0200-docker-container\\.yml:\\d+`));
+    assert.match(problems[0]!, new RegExp(`^${local}/bad\\.yml:2: rule 87903 is already defined at .*0100-wazuh-docker\\.yml:\\d+`));
     assert.equal(problems[1], `${local}/bad.yml:6: override of unknown rule 123456`);
     assert.equal(problems[2], `${local}/bad.yml:9: exception for unknown rule 654321`);
   });

@@ -60,9 +60,9 @@ describe("frequency rules through the Correlator interface", () => {
       const alerts = await evaluate(die(i), ruleset, { minLevel: 3, ctx, correlator });
       ids.push(alerts.map((a) => a.rule.id));
     }
-    assert.deepEqual(ids, [["87953"], ["87953"], ["87953"], ["87953"], ["87953", "87970"], ["87953"], ["87953"]]);
+    assert.deepEqual(ids, [["87924"], ["87924"], ["87924"], ["87924"], ["87924", "130970"], ["87924"], ["87924"]]);
     const spec = correlator.calls[0]!.spec;
-    assert.deepEqual(spec, { ruleId: "87970", frequency: 5, timeframeMs: 60_000, sameFields: ["agent.id", "docker.Actor.ID"] });
+    assert.deepEqual(spec, { ruleId: "130970", frequency: 5, timeframeMs: 60_000, sameFields: ["agent.id", "docker.Actor.ID"] });
     assert.equal(correlator.calls[0]!.group, JSON.stringify(["001", "c1"]));
   });
 
@@ -70,8 +70,8 @@ describe("frequency rules through the Correlator interface", () => {
     const correlator = memoryCorrelator();
     let alerts: Alert[] = [];
     for (let i = 0; i < 5; i++) alerts = await evaluate(die(i), ruleset, { minLevel: 3, ctx, correlator });
-    const crash = alerts.find((a) => a.rule.id === "87970")!;
-    assert.match(crash.id, /^corr-87970\|/);
+    const crash = alerts.find((a) => a.rule.id === "130970")!;
+    assert.match(crash.id, /^corr-130970\|/);
     assert.equal(crash.data.docker.timeNano, die(4).docker.timeNano);
     assert.equal(crash.rule.level, 10);
     assert.equal(crash.rule.description, "Container c1 is crash looping (5 failed exits within 60 s)");
@@ -80,7 +80,7 @@ describe("frequency rules through the Correlator interface", () => {
   it("a redelivered event counts once; other containers and clean exits count apart", async () => {
     const correlator = memoryCorrelator();
     const hits = async (e: ReturnType<typeof die>) =>
-      (await evaluate(e, ruleset, { minLevel: 3, ctx, correlator })).filter((a) => a.rule.id === "87970").length;
+      (await evaluate(e, ruleset, { minLevel: 3, ctx, correlator })).filter((a) => a.rule.id === "130970").length;
     let total = 0;
     for (let i = 0; i < 4; i++) total += await hits(die(i));
     total += await hits(die(3)); // redelivery of the fourth
@@ -92,7 +92,7 @@ describe("frequency rules through the Correlator interface", () => {
 
   it("without a correlator, frequency rules count nothing and the chain still alerts", async () => {
     const alerts = await evaluate(die(0), ruleset, { minLevel: 3, ctx });
-    assert.deepEqual(alerts.map((a) => a.rule.id), ["87953"]);
+    assert.deepEqual(alerts.map((a) => a.rule.id), ["87924"]);
   });
 
   it("a correlator failure is retryable (the batch is retried, the record not dead-lettered)", async () => {

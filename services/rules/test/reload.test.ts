@@ -63,7 +63,7 @@ describe("hot reload", () => {
     const holder = createRulesetHolder({ sources: { shippedDir: shipped }, logger, debounceMs: 3_600_000 });
     await holder.start();
     try {
-      const file = join(shipped, "0200-docker-container.yml");
+      const file = join(shipped, "0100-wazuh-docker.yml");
       writeFileSync(file, readFileSync(file, "utf8").replace("Container $(docker.Actor.Attributes.name) started", "Started $(docker.Actor.Attributes.name)"));
       process.kill(process.pid, "SIGHUP");
       await waitFor("SIGHUP reload", async () => matchEvent(started, holder.current()).rule?.description === "Started $(docker.Actor.Attributes.name)", 10_000, 20);

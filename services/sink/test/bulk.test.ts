@@ -6,7 +6,7 @@ import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, loadSinkConfig } 
 function alert(time: string, id = `${time}.42`): Alert {
   return {
     timestamp: "2018-10-06T01:15:33.892+0200",
-    rule: { level: 3, description: "Container apache started", id: "87903", mail: false, groups: ["docker"], pci_dss: [], gdpr: [], hipaa: [], nist_800_53: [], mitre: [] },
+    rule: { level: 3, description: "Container apache started", id: "87903", mail: false, groups: ["docker"], pci_dss: [], gdpr: [], hipaa: [], nist_800_53: [], tsc: [], mitre: { id: [], tactic: [], technique: [] } },
     agent: { id: "002", name: "agent001", ip: "192.168.122.19" },
     manager: { name: "m" },
     id,

@@ -187,7 +187,7 @@ describe("the document the sink indexes (alertDocument)", () => {
   it("has only explicitly mapped fields, for an alert with every optional part present", () => {
     const alert: Alert = {
       timestamp: "2018-10-05T17:15:33.892+0200",
-      rule: { level: 12, description: "d", id: "87924", mail: true, groups: ["docker"], pci_dss: ["10.2.7"], gdpr: ["IV_32.2"], hipaa: ["164.312.b"], nist_800_53: ["AU.6"], mitre: ["T1610"] },
+      rule: { level: 12, description: "d", id: "87924", mail: true, groups: ["docker"], pci_dss: ["10.2.7"], gdpr: ["IV_32.2"], hipaa: ["164.312.b"], nist_800_53: ["AU.6"], tsc: ["CC7.2"], mitre: { id: ["T1610"], tactic: ["Execution"], technique: ["Deploy Container"] } },
       agent: { id: "002", name: "agent001", ip: "192.168.122.19" },
       manager: { name: "m" },
       id: "1538752533.42",
@@ -225,7 +225,7 @@ describe("the document the sink indexes (alertDocument)", () => {
     };
     const properties = templateProperties();
     const paths = leafPaths(alertDocument(alert));
-    assert.ok(paths.includes("container.inspect.mounts.readWrite") && paths.includes("rule.mitre"), "the sample reaches the deepest fields");
+    assert.ok(paths.includes("container.inspect.mounts.readWrite") && paths.includes("rule.mitre.technique"), "the sample reaches the deepest fields");
     assert.deepEqual(paths.filter((p) => !isMapped(properties, p)), []);
     // And the check itself sees a field the template lacks.
     assert.deepEqual(leafPaths({ ...alertDocument(alert), extra: { x: 1 } }).filter((p) => !isMapped(properties, p)), ["extra.x"]);

@@ -4,6 +4,7 @@ import { RulesetError, type RuleFileProblem } from "./errors.js";
 import { fieldValues } from "./fields.js";
 import type { RuleFile, RuleIdSpec } from "./files.js";
 import { compileMatcher, compileRegex, type Predicate } from "./matchers.js";
+import { MITRE_TECHNIQUES } from "../mitre.js";
 
 export interface Condition {
   path: string;
@@ -25,8 +26,12 @@ export interface CompiledRule {
   groups: string[];
   parents: string[];
   conditions: Condition[];
-  compliance: { pci_dss: string[]; gdpr: string[]; hipaa: string[]; nist_800_53: string[] };
+  compliance: { pci_dss: string[]; gdpr: string[]; hipaa: string[]; nist_800_53: string[]; tsc: string[] };
   mitre: string[];
+  /** An independent detection: alerts on its own beside the chain's alert when a parent is in the chain. */
+  detection: boolean;
+  /** A catch-all child: tried after all its siblings. */
+  fallback: boolean;
   noFullLog: boolean;
   mail: boolean;
   /** Present on correlation rules, which add their own alert beside the chain's. */
@@ -46,6 +51,8 @@ export interface Ruleset {
   children: Map<string, CompiledRule[]>;
   /** Frequency rules by the parent whose match makes them count an event. */
   correlations: Map<string, CompiledRule[]>;
+  /** Detection rules by the parent whose match makes them evaluated, in load order. */
+  detections: Map<string, CompiledRule[]>;
   /** Content hash of the files (names and text), carried in alerts as dockwatch.ruleset. */
   hash: string;
   files: string[];
@@ -53,8 +60,15 @@ export interface Ruleset {
 
 const ids = (spec: RuleIdSpec | RuleIdSpec[] | undefined) => (spec === undefined ? [] : Array.isArray(spec) ? spec : [spec]).map(String);
 
-/** Sibling order: the most severe rule is tried first, ties in load order. */
-export const trialOrder = (a: CompiledRule, b: CompiledRule) => b.level - a.level || a.order - b.order;
+/**
+ * Sibling order, as Wazuh's analysisd ranks rules: level 0 first (Wazuh ranks
+ * it 99, above 15: a level-0 rule groups or silences before any alerting
+ * sibling is tried), then the most severe, ties in load order; catch-all
+ * (fallback) rules after all others.
+ */
+const rank = (r: CompiledRule) => (r.level === 0 ? 99 : r.level);
+export const trialOrder = (a: CompiledRule, b: CompiledRule) =>
+  Number(a.fallback) - Number(b.fallback) || rank(b) - rank(a) || a.order - b.order;
 
 /**
  * Builds the rule tree from parsed files (shipped first, then local): rules,
@@ -93,14 +107,23 @@ export function compileRuleset(files: RuleFile[]): Ruleset {
           gdpr: spec.compliance?.gdpr ?? [],
           hipaa: spec.compliance?.hipaa ?? [],
           nist_800_53: spec.compliance?.nist_800_53 ?? [],
+          tsc: spec.compliance?.tsc ?? [],
         },
         mitre: spec.mitre ?? [],
+        detection: spec.detection ?? false,
+        fallback: spec.fallback ?? false,
         noFullLog: spec.options?.includes("no_full_log") ?? false,
         mail: spec.options?.includes("mail") ?? false,
         silencedFor: [],
         source: { file: file.path, line: file.lineOf(at) },
         order: order++,
       };
+      (spec.mitre ?? []).forEach((t, j) => {
+        if (!MITRE_TECHNIQUES[t]) problem([...at, "mitre", j], `MITRE technique ${t} is not in the engine's table (src/mitre.ts)`);
+      });
+      if (spec.detection && spec.frequency !== undefined) problem([...at, "detection"], `rule ${id}: a detection cannot be a frequency rule`);
+      if (spec.detection && spec.fallback) problem([...at, "detection"], `rule ${id}: a detection cannot be a fallback`);
+      if ((spec.detection || spec.fallback) && spec.if_sid === undefined) problem([...at, "if_sid"], `rule ${id}: a detection or fallback needs a parent (if_sid)`);
       if (spec.frequency !== undefined) {
         rule.frequency = { frequency: spec.frequency, timeframeMs: (spec.timeframe ?? 0) * 1000, sameFields: spec.same_field ?? [] };
       }
@@ -165,20 +188,26 @@ export function compileRuleset(files: RuleFile[]): Ruleset {
   const roots: CompiledRule[] = [];
   const children = new Map<string, CompiledRule[]>();
   const correlations = new Map<string, CompiledRule[]>();
+  const detections = new Map<string, CompiledRule[]>();
   for (const rule of rules.values()) {
     if (rule.parents.length === 0) {
       roots.push(rule);
       continue;
     }
-    const index = rule.frequency ? correlations : children;
+    for (const parent of rule.parents) {
+      const p = rules.get(parent);
+      if (p?.detection) problems.push({ ...rule.source, message: `rule ${rule.id}: if_sid ${parent} is a detection, which cannot be a parent` });
+    }
+    const index = rule.frequency ? correlations : rule.detection ? detections : children;
     for (const parent of rule.parents) index.set(parent, [...(index.get(parent) ?? []), rule]);
   }
   roots.sort(trialOrder);
   for (const list of children.values()) list.sort(trialOrder);
+  if (problems.length > 0) throw new RulesetError(problems);
 
   const hash = createHash("sha256");
   for (const f of files) hash.update(`${f.path.split("/").pop()}\u0000${f.text}\u0000`);
-  return { rules, roots, children, correlations, hash: hash.digest("hex").slice(0, 16), files: files.map((f) => f.path) };
+  return { rules, roots, children, correlations, detections, hash: hash.digest("hex").slice(0, 16), files: files.map((f) => f.path) };
 }
 
 function reachesItself(start: CompiledRule, rules: Map<string, CompiledRule>): boolean {

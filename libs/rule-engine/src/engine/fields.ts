@@ -28,7 +28,14 @@ function collect(cur: unknown, parts: readonly string[], i: number, out: string[
     return;
   }
   if (typeof cur !== "object") return;
-  collect((cur as Record<string, unknown>)[parts[i]!], parts, i + 1, out);
+  const obj = cur as Record<string, unknown>;
+  collect(obj[parts[i]!], parts, i + 1, out);
+  // A key with dots in it (Docker's attribute "role.new"), as Wazuh's JSON
+  // decoder names it: docker.Actor.Attributes.role.new.
+  for (let j = i + 2; j <= parts.length; j++) {
+    const key = parts.slice(i, j).join(".");
+    if (Object.hasOwn(obj, key)) collect(obj[key], parts, j, out);
+  }
 }
 
 /** The first value at a dotted path, or undefined. */

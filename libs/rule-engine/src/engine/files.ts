@@ -15,9 +15,11 @@ export interface RuleSpec {
   groups?: string[];
   if_sid?: RuleIdSpec | RuleIdSpec[];
   fields?: Record<string, MatcherSpec>;
-  compliance?: { pci_dss?: string[]; gdpr?: string[]; hipaa?: string[]; nist_800_53?: string[] };
+  compliance?: { pci_dss?: string[]; gdpr?: string[]; hipaa?: string[]; nist_800_53?: string[]; tsc?: string[] };
   mitre?: string[];
   options?: ("no_full_log" | "mail")[];
+  detection?: boolean;
+  fallback?: boolean;
   frequency?: number;
   timeframe?: number;
   same_field?: string[];

@@ -33,12 +33,22 @@ describe("behaviours end to end: exec, kill, die, rename, privileged, docker soc
   let stack: TestStack;
   let docs: AlertDoc[] = [];
 
+  // Each event gives Wazuh 4.14's alert (87900-87958) and, beside it, one
+  // alert per dockwatch detection (130900-130999) it triggers.
   const expectations: Expectation[] = [
+    {
+      what: "a shell in a container with no configured user (root): Wazuh's command alert",
+      actor: "root-shell",
+      action: "exec_start: sh -c ls",
+      rule: "87907",
+      level: 3,
+      description: `Command launched in container ${name("root-shell")}: "exec_start: sh -c ls"`,
+    },
     {
       what: "a shell in a container with no configured user (root)",
       actor: "root-shell",
       action: "exec_start: sh -c ls",
-      rule: "87952",
+      rule: "130952",
       level: 6,
       description: `Root shell started in container ${name("root-shell")}: "exec_start: sh -c ls"`,
     },
@@ -46,21 +56,29 @@ describe("behaviours end to end: exec, kill, die, rename, privileged, docker soc
       what: "a shell in a container running as root by name",
       actor: "named-root-shell",
       action: "exec_start: sh -c ls",
-      rule: "87952",
+      rule: "130952",
       level: 6,
       description: `Root shell started in container ${name("named-root-shell")}: "exec_start: sh -c ls"`,
     },
     {
-      what: "a shell in a container running as uid 1000",
+      what: "a shell in a container running as uid 1000: Wazuh's command alert",
       actor: "user-shell",
       action: "exec_start: sh -c ls",
-      rule: "87908",
-      level: 5,
-      description: `Interactive shell started in container ${name("user-shell")}: "exec_start: sh -c ls"`,
+      rule: "87907",
+      level: 3,
+      description: `Command launched in container ${name("user-shell")}: "exec_start: sh -c ls"`,
     },
-    { what: "docker kill", actor: "killed", action: "kill", rule: "87924", level: 7, description: `Container ${name("killed")} killed (signal 9)` },
-    { what: "the death by that kill", actor: "killed", action: "die", rule: "87953", level: 7, description: `Container ${name("killed")} died (exit code 137)` },
-    { what: "a process exiting with 3", actor: "crashed", action: "die", rule: "87953", level: 7, description: `Container ${name("crashed")} died (exit code 3)` },
+    {
+      what: "a shell in a container running as uid 1000 (a shell Wazuh's 87908 does not know)",
+      actor: "user-shell",
+      action: "exec_start: sh -c ls",
+      rule: "130908",
+      level: 5,
+      description: `Shell started in container ${name("user-shell")}: "exec_start: sh -c ls"`,
+    },
+    { what: "docker kill", actor: "killed", action: "kill", rule: "87924", level: 7, description: `Container ${name("killed")} received the action: kill` },
+    { what: "the death by that kill (Wazuh: kill|die)", actor: "killed", action: "die", rule: "87924", level: 7, description: `Container ${name("killed")} received the action: die` },
+    { what: "a process exiting with 3", actor: "crashed", action: "die", rule: "87924", level: 7, description: `Container ${name("crashed")} received the action: die` },
     {
       what: "docker rename",
       actor: "renamed",
@@ -69,22 +87,24 @@ describe("behaviours end to end: exec, kill, die, rename, privileged, docker soc
       level: 3,
       description: new RegExp(`^Container renamed from /?${name("before")} to ${name("renamed")}$`),
     },
-    { what: "a privileged container", actor: "privileged", action: "start", rule: "87960", level: 10, description: `Privileged container ${name("privileged")} started` },
+    { what: "a privileged container: Wazuh's start alert", actor: "privileged", action: "start", rule: "87903", level: 3, description: `Container ${name("privileged")} started` },
+    { what: "a privileged container", actor: "privileged", action: "start", rule: "130960", level: 10, description: `Privileged container ${name("privileged")} (start)` },
+    { what: "a privileged container, at create", actor: "privileged", action: "create", rule: "130960", level: 10, description: `Privileged container ${name("privileged")} (create)` },
     {
       what: "a container with the Docker socket mounted",
       actor: "socket",
       action: "start",
-      rule: "87961",
+      rule: "130961",
       level: 10,
-      description: `Container ${name("socket")} started with the Docker socket mounted`,
+      description: `Container ${name("socket")} with the Docker socket mounted (start)`,
     },
     {
       what: "a container with SYS_ADMIN added",
       actor: "sys-admin",
       action: "start",
-      rule: "87966",
+      rule: "130966",
       level: 8,
-      description: `Container ${name("sys-admin")} started with dangerous capabilities: CAP_SYS_ADMIN`, // the engine stores CapAdd with the CAP_ prefix
+      description: `Container ${name("sys-admin")} with dangerous capabilities (start): CAP_SYS_ADMIN`, // the engine stores CapAdd with the CAP_ prefix
     },
     { what: "docker volume create", actor: "volume", action: "create", rule: "87913", level: 3, description: `Volume ${name("volume")} created (driver local)` },
     { what: "docker volume rm", actor: "volume", action: "destroy", rule: "87914", level: 7, description: `Volume ${name("volume")} destroyed (driver local)` },
@@ -92,7 +112,8 @@ describe("behaviours end to end: exec, kill, die, rename, privileged, docker soc
     { what: "docker network rm", actor: "network", action: "destroy", rule: "87931", level: 5, description: `Network ${name("network")} destroyed` },
   ];
   const applicable = (e: Expectation) => ids.has(e.actor);
-  const matching = (e: Expectation) => docs.filter((d) => d.data.docker.Actor.ID === ids.get(e.actor) && d.data.docker.Action === e.action);
+  const matching = (e: Expectation) =>
+    docs.filter((d) => d.data.docker.Actor.ID === ids.get(e.actor) && d.data.docker.Action === e.action && d.rule.id === e.rule);
 
   before(async () => {
     stack = await startStack({ run });
@@ -156,7 +177,8 @@ describe("behaviours end to end: exec, kill, die, rename, privileged, docker soc
         return;
       }
       const got = matching(e);
-      assert.equal(got.length, 1, `one alert for ${e.action} of ${e.actor}, got ${got.map((d) => d.rule.id).join(", ") || "none"}\n${got.length ? "" : stack.tail()}`);
+      const all = docs.filter((d) => d.data.docker.Actor.ID === ids.get(e.actor) && d.data.docker.Action === e.action).map((d) => d.rule.id);
+      assert.equal(got.length, 1, `one alert of ${e.rule} for ${e.action} of ${e.actor}, got ${all.join(", ") || "none"}\n${got.length ? "" : stack.tail()}`);
       const [alert] = got;
       assert.equal(alert!.rule.id, e.rule, alert!.rule.description);
       assert.equal(alert!.rule.level, e.level);

@@ -59,7 +59,7 @@ describe("rules service on the real Kafka and Redis", () => {
     for (const c of [...clients.components].reverse()) await c.stop();
   });
 
-  it("alerts by the most specific rule, applies local overrides, correlates a crash loop, and ignores heartbeats", async () => {
+  it("alerts by Wazuh's rule plus dockwatch's detections, applies local overrides, correlates a crash loop, and ignores heartbeats", async () => {
     const container = (n: string) => `${run}-${n}`;
     const t0 = 1_700_000_040_000; // ms, 40 s into a 60 s correlation window
     const at = (i: number) => `${BigInt(t0 + i * 1000) * 1_000_000n}`;
@@ -77,18 +77,20 @@ describe("rules service on the real Kafka and Redis", () => {
       messages: events.map((e) => ({ key: e.docker.Actor.ID, value: clients.codec.encode("DecodedEvent", e) })),
     });
     const mine = () => alerts.filter((a) => a.data.docker.Actor.ID.startsWith(run));
-    await waitFor("9 alerts", async () => mine().length >= 9, 60_000);
+    await waitFor("10 alerts", async () => mine().length >= 10, 60_000);
     const byActor = mine().map((a) => `${a.data.docker.Actor.ID.slice(run.length + 1)} ${a.rule.id} ${a.rule.level}`);
     assert.deepEqual(byActor.sort(), [
-      "loop 87953 7",
-      "loop 87953 7",
-      "loop 87953 7",
-      "loop 87953 7",
-      "loop 87953 7",
-      "loop 87970 10",
+      "loop 130970 10",
+      "loop 87924 7",
+      "loop 87924 7",
+      "loop 87924 7",
+      "loop 87924 7",
+      "loop 87924 7",
       "plain 87903 3",
       "plain 87904 4",
-      "priv 87960 10",
+      // Wazuh's alert for the start, and dockwatch's detection beside it.
+      "priv 130960 10",
+      "priv 87903 3",
     ]);
     assert.equal(mine().find((a) => a.rule.id === "87904")!.rule.description, "Stopped plain");
   });

@@ -20,7 +20,7 @@ function alert(actor: string, n: number, description = `Container c${n} started`
   const time = String(1_764_000_000 + n);
   return {
     timestamp: "2025-11-24T16:00:00.000+0000",
-    rule: { level: 3, description, id: "87903", mail: false, groups: ["docker"], pci_dss: [], gdpr: [], hipaa: [], nist_800_53: [], mitre: [] },
+    rule: { level: 3, description, id: "87903", mail: false, groups: ["docker"], pci_dss: [], gdpr: [], hipaa: [], nist_800_53: [], tsc: [], mitre: { id: [], tactic: [], technique: [] } },
     agent: { id: "001", name: "sink-test", ip: "127.0.0.1" },
     manager: { name: "m" },
     id: `${time}.${actor}${n}`,
