@@ -5,7 +5,7 @@ import { startStack, type AlertDoc, type TestStack } from "./stack.js";
 
 // Behaviours beyond the seed, on the real stack: real containers, volumes and
 // networks on the local engine, each giving the rule the shipped ruleset
-// (services/rules/ruleset/*.yml) says, exactly once per source event. The
+// (libs/rule-engine/ruleset/*.yml) says, exactly once per source event. The
 // expected ids, levels and descriptions are copied from those files.
 
 interface Expectation {
