@@ -5,6 +5,7 @@
  */
 import type { Agent, ContainerFacts, DecodedEvent, DockerEvent, Engine, ExecFacts } from "@dockwatch/contracts";
 import { decodeEvent, parseEngineLine } from "@dockwatch/docker-event";
+import type { AlertContext } from "./alert.js";
 import { hostAlertEvent } from "./host-events.js";
 
 /** A compact event description, as the fixtures write it. */
@@ -105,4 +106,18 @@ function collectorEvent(s: EventSketch, agent: Agent, timeNano: bigint): Decoded
   // A state outside today's three stands for a newer collector's status record.
   const state = s.action as "connected" | "lost" | "heartbeat";
   return decodeEvent({ ...record, kind: "status", status: { state, message: s.message ?? "" }, gap: null });
+}
+
+/** The alert context tests evaluate with: fixed identity, the given time and anything else overridden. */
+export function testAlertContext(overrides: Partial<AlertContext> = {}): AlertContext {
+  return {
+    manager: { name: "m" },
+    cluster: { name: "c", node: "n" },
+    location: "Wazuh-Docker",
+    version: "0.1.0",
+    ruleset: "test",
+    now: new Date(0),
+    utcOffsetMinutes: 0,
+    ...overrides,
+  };
 }

@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AlertContext } from "../src/index.js";
+import { testAlertContext } from "../src/testing.js";
 import { hostAlertEvent, HOST_RULE_IDS, type HostTransition } from "../src/index.js";
 import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
 
 // The contract between the host watch and the shipped ruleset: the decoded
 // events hostAlertEvent builds are what rules 130950 / 130951 match.
 
-const ctx: AlertContext = {
-  manager: { name: "m" },
-  cluster: { name: "c", node: "n" },
-  location: "Wazuh-Docker",
-  version: "0.1.0",
-  ruleset: "test",
-  now: new Date("2024-03-01T10:02:00.015Z"),
-  utcOffsetMinutes: 0,
-};
+const ctx = testAlertContext({ now: new Date("2024-03-01T10:02:00.015Z") });
 
 const lastSeenMs = Date.parse("2024-03-01T10:00:00.000Z");
 const transition = (state: HostTransition["state"]): HostTransition => ({

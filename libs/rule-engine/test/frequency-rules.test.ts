@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
 import { isRetryable } from "@dockwatch/errors";
-import type { AlertContext } from "../src/index.js";
 import type { CorrelationHit, Correlator, FrequencySpec } from "../src/index.js";
 import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
-import { decodedEvent } from "../src/testing.js";
+import { decodedEvent, testAlertContext } from "../src/testing.js";
 
 /**
  * The Correlator contract in memory (tumbling windows, distinct event ids,
@@ -32,15 +31,7 @@ function memoryCorrelator(): Correlator & { calls: { spec: FrequencySpec; group:
   };
 }
 
-const ctx: AlertContext = {
-  manager: { name: "m" },
-  cluster: { name: "c", node: "n" },
-  location: "Wazuh-Docker",
-  version: "0.1.0",
-  ruleset: "test",
-  now: new Date(),
-  utcOffsetMinutes: 0,
-};
+const ctx = testAlertContext({ now: new Date() });
 const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
 const base = 1_700_000_040_000n; // ms, 40 s into a 60 s window
 const die = (i: number, container = "c1", exitCode = "1") =>

@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SHIPPED_RULES_DIR, evaluate, loadRuleset, type AlertContext } from "../src/index.js";
-import { decodedEvent } from "../src/testing.js";
+import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
+import { decodedEvent, testAlertContext } from "../src/testing.js";
 
 const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
-const ctx: AlertContext = {
-  manager: { name: "m" },
-  cluster: { name: "c", node: "n" },
-  location: "Wazuh-Docker",
-  version: "0.1.0",
-  ruleset: "test",
-  now: new Date(0),
-  utcOffsetMinutes: 0,
-};
+const ctx = testAlertContext();
 const attributes = { name: "web", image: "dockwatch/busybox:1.35.0" };
 const alertsOf = async (action: string, healthcheck: string[] | null) =>
   (await evaluate(decodedEvent({ type: "container", action, attributes, inspect: { healthcheck } }), ruleset, { minLevel: 3, ctx })).map((a) => a.rule.id);

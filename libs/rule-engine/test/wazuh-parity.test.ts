@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { SHIPPED_RULES_DIR, evaluate, loadRuleset, matchEvent, toDecodedEvent, type AlertContext } from "../src/index.js";
-import { decodedEvent, type EventSketch } from "../src/testing.js";
+import { SHIPPED_RULES_DIR, evaluate, loadRuleset, matchEvent, toDecodedEvent } from "../src/index.js";
+import { decodedEvent, type EventSketch, testAlertContext } from "../src/testing.js";
 
 /**
  * Parity with Wazuh 4.14's Docker ruleset. The expectations are DATA taken
@@ -115,15 +115,7 @@ const TECHNIQUES: Record<string, { technique: string; tactic: string }> = {
   T1485: { technique: "Data Destruction", tactic: "Impact" },
 };
 
-const ctx: AlertContext = {
-  manager: { name: "m" },
-  cluster: { name: "c", node: "n" },
-  location: "Wazuh-Docker",
-  version: "0",
-  ruleset: "test",
-  now: new Date("2026-01-01T00:00:00Z"),
-  utcOffsetMinutes: 0,
-};
+const ctx = testAlertContext({ version: "0", now: new Date("2026-01-01T00:00:00Z") });
 const ruleset = loadRuleset({ shippedDir: SHIPPED_RULES_DIR });
 const byId = new Map(WAZUH_RULES.map((r) => [r.id, r]));
 const isWazuhId = (id: string) => Number(id) >= 87900 && Number(id) <= 87999;
