@@ -1,26 +1,18 @@
 import type { EngineEvent } from "@dockwatch/contracts";
 import type { RetryPolicy } from "@dockwatch/errors";
-import { backgroundComponent, type Component, type ComponentContext, type Logger, type Metrics } from "@dockwatch/runtime";
+import { backgroundComponent, type Component, type ComponentContext } from "@dockwatch/runtime";
 import type Docker from "dockerode";
 import { Checkpoint } from "./checkpoint.js";
 import { connectEngine, engineLines, openEvents, type EventStream } from "./engine.js";
-import { createIntake } from "./event-intake.js";
-import type { Inspector } from "./inspector.js";
-import { nowNanos, type Records } from "./records.js";
-import type { Reconciler } from "./reconciler.js";
-import type { SpoolWriter } from "./spool-writer.js";
+import { createIntake, type IntakeDeps } from "./event-intake.js";
+import { nowNanos } from "./records.js";
 
-export interface WatcherDeps {
+/** The intake's parts (the watcher owns the checkpoint it reads from), and how to reach the engine. */
+export interface WatcherDeps extends Omit<IntakeDeps, "checkpoint"> {
   retry: RetryPolicy;
   unknownAttempts: number;
   /** How long start waits for the first attach before the service goes live without the engine. */
   waitMs: number;
-  writer: SpoolWriter;
-  records: Records;
-  reconciler: Reconciler;
-  inspector: Inspector;
-  logger: Logger;
-  metrics: Metrics;
 }
 
 export interface Watcher extends Component {
