@@ -3,7 +3,6 @@ import { RETRY_DEFAULTS } from "@dockwatch/config";
 import { isRetryable, retry, type RetryPolicy } from "@dockwatch/errors";
 import type { Logger } from "@dockwatch/runtime";
 import type { Client } from "@elastic/elasticsearch";
-import { alertIndexTemplate } from "./template.js";
 
 // The client factory, the error classification and the wait for the cluster
 // live in @dockwatch/elasticsearch (the CLI uses them too); re-exported for
@@ -12,14 +11,13 @@ export { ElasticsearchStartupError, createElasticsearchClient, describeEsError }
 
 export interface PrepareOptions {
   url: string;
-  replicas: number;
   timeoutMs: number;
   logger: Logger;
   /** Backoff between attempts (the startup retry policy); bounded by `timeoutMs`. */
   policy?: RetryPolicy;
-  /** Overridable for tests (a template Elasticsearch rejects); defaults to the alert template. */
-  templateName?: string;
-  template?: object;
+  /** The index template to install and its name (alertIndexTemplate and the names of SINK_INDEX_PREFIX). */
+  templateName: string;
+  template: object;
 }
 
 /**
@@ -34,10 +32,10 @@ export async function prepareElasticsearch(client: Client, opts: PrepareOptions)
   const policy = opts.policy ?? RETRY_DEFAULTS.startup;
   const started = Date.now();
   await waitForElasticsearch(client, { url, logger, policy: { ...policy, maxElapsedMs: opts.timeoutMs } });
-  const name = opts.templateName ?? "dockwatch-alerts";
+  const name = opts.templateName;
   try {
     await retry(
-      () => esCall(() => client.indices.putIndexTemplate({ name, ...(opts.template ?? alertIndexTemplate(opts.replicas)) } as never)),
+      () => esCall(() => client.indices.putIndexTemplate({ name, ...opts.template } as never)),
       { ...policy, maxElapsedMs: Math.max(0, opts.timeoutMs - (Date.now() - started)) },
       undefined,
       { retryIf: isRetryable },

@@ -126,7 +126,6 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     async start() {
       await prepareElasticsearch(es, {
         url: config.elasticsearch.url,
-        replicas: config.replicas,
         timeoutMs: config.startupTimeoutMs,
         policy: config.retry.startup,
         logger,

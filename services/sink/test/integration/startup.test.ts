@@ -58,7 +58,7 @@ describe("sink start-up against Elasticsearch", () => {
     };
     try {
       // A 10-minute startup timeout: only an immediate failure lets this test finish.
-      const err = await prepareElasticsearch(es, { url: infra.elasticsearchUrl, replicas: 0, timeoutMs: 600_000, logger, templateName: name, template: rejected }).then(
+      const err = await prepareElasticsearch(es, { url: infra.elasticsearchUrl, timeoutMs: 600_000, logger, templateName: name, template: rejected }).then(
         () => undefined,
         (e: unknown) => e,
       );
