@@ -68,6 +68,8 @@ export function makeAlert(s: AlertSpec): Alert {
       name: container,
       imageName: s.image ?? "dockwatch/busybox:1.35.0",
       labels,
+      compose: null,
+      kubernetes: null,
       inspect: {
         privileged: (s.level ?? 3) >= 12,
         capAdd: ["NET_ADMIN"],
