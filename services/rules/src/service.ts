@@ -13,7 +13,8 @@ import {
 } from "@dockwatch/config";
 import { createPipelineClients, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
-import { alertingSettings, chainAlerts, evaluate, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type HostTransition } from "@dockwatch/rule-engine";
+import { isRetryable } from "@dockwatch/errors";
+import { alertingSettings, chainAlerts, evaluateEvent, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type Heartbeat, type HostTransition } from "@dockwatch/rule-engine";
 import {
   correlationSettings,
   createHostSweeper,
@@ -21,6 +22,8 @@ import {
   createRedis,
   createRedisCorrelator,
   redisComponent,
+  trackAvailability,
+  whenAvailable,
   type CorrelationSettings,
 } from "./correlation/index.js";
 import { createRulesetHolder } from "./reload.js";
@@ -66,7 +69,8 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     topics: [{ topic: topics.decoded }, { topic: topics.alerts }],
   });
   const redis = createRedis(config.correlation.redis, { logger, connectionName: "dockwatch-rules" });
-  const correlator = createRedisCorrelator(redis, { keyPrefix: config.correlation.keyPrefix, graceMs: config.correlation.graceMs });
+  const availability = trackAvailability(redis, { metrics, logger });
+  const correlator = whenAvailable(createRedisCorrelator(redis, { keyPrefix: config.correlation.keyPrefix, graceMs: config.correlation.graceMs }), availability);
   const hosts = createHostWatch(redis, {
     keyPrefix: config.correlation.keyPrefix,
     silentAfterMs: config.correlation.silentHosts.afterMs,
@@ -89,6 +93,23 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     return chainAlerts(event, matchEvent(event, holder.current()), config.alerting.minLevel, context());
   };
 
+  /**
+   * Records a heartbeat; with Redis unreachable it is skipped (not retried):
+   * a heartbeat only refreshes last-seen, and the sweeper waits a full
+   * SILENT_HOST_AFTER after Redis is back before judging anyone silent.
+   */
+  const hostSeen = async (heartbeat: Heartbeat): Promise<HostTransition | null> => {
+    if (availability.available()) {
+      try {
+        return await hosts.seen(heartbeat);
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+      }
+    }
+    availability.skippedHeartbeat();
+    return null;
+  };
+
   const stage = createStage<DecodedEvent, Alert>({
     kafka: clients.kafka,
     producer: clients.producer,
@@ -102,10 +123,11 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
       dlqTopic: topics.dlq,
       decode: (bytes) => clients.codec.decode<DecodedEvent>("DecodedEvent", bytes),
       async transform(event, record) {
-        const alerts = await evaluate(event, holder.current(), { minLevel: config.alerting.minLevel, ctx: context(), correlator });
+        const { alerts, correlation } = await evaluateEvent(event, holder.current(), { minLevel: config.alerting.minLevel, ctx: context(), correlator });
+        if (correlation === "unavailable") availability.skippedCorrelation();
         const heartbeat = heartbeatOf(event, Date.now());
         if (heartbeat) {
-          const returned = await hosts.seen(heartbeat);
+          const returned = await hostSeen(heartbeat);
           if (returned) alerts.push(...hostAlerts(returned));
         }
         return alerts.map((alert) => ({ key: record.key, value: alert }));
@@ -117,6 +139,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     watch: hosts,
     intervalMs: config.correlation.silentHosts.checkIntervalMs,
     silentAfterMs: config.correlation.silentHosts.afterMs,
+    availableSinceMs: availability.availableSinceMs,
     logger,
     async emit(transitions) {
       const messages = transitions.flatMap((t) => hostAlerts(t).map((alert) => ({ key: t.agentId, value: encode(alert) })));
@@ -133,6 +156,6 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     logger,
     healthPort: config.runtime.healthPort,
     metrics,
-    components: [holder, redisComponent(redis, logger), ...clients.components, stage, sweeper],
+    components: [holder, redisComponent(redis, logger, { required: false }), ...clients.components, stage, sweeper],
   });
 }

@@ -72,10 +72,14 @@ export async function redisCall<T>(what: string, op: () => Promise<T>): Promise<
 
 /**
  * The client as a lifecycle component. start() tries to connect but does not
- * fail the service when Redis is down: commands retry through the stage, and
- * /readyz reports not ready until the connection is up.
+ * fail the service when Redis is down: ioredis keeps reconnecting. With
+ * `required` (the default) /readyz reports not ready until the connection is
+ * up; the rules service degrades without Redis instead, so it stays ready and
+ * shows the outage in /metrics.
  */
-export function redisComponent(redis: Redis, logger: Logger, name = "redis"): Component {
+export function redisComponent(redis: Redis, logger: Logger, opts: { name?: string; required?: boolean } = {}): Component {
+  const name = opts.name ?? "redis";
+  const required = opts.required ?? true;
   return {
     name,
     async start() {
@@ -93,6 +97,6 @@ export function redisComponent(redis: Redis, logger: Logger, name = "redis"): Co
         redis.disconnect();
       }
     },
-    ready: () => redis.status === "ready",
+    ready: () => !required || redis.status === "ready",
   };
 }

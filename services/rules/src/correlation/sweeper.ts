@@ -7,6 +7,13 @@ export interface HostSweeperOptions {
   intervalMs: number;
   silentAfterMs: number;
   logger: Logger;
+  /**
+   * When the host state last became usable (Redis reachable), undefined while
+   * it is not. No sweep until SILENT_HOST_AFTER after that: the heartbeats
+   * of an outage were not recorded, and judging last-seen times earlier would
+   * call every host silent. Always usable when absent.
+   */
+  availableSinceMs?: () => number | undefined;
   /** Produces the alerts of these transitions; throws when they were not acknowledged. */
   emit(transitions: HostTransition[]): Promise<void>;
   now?: () => number;
@@ -19,9 +26,11 @@ export interface HostSweeperOptions {
  * expire, and a later sweep (here or on another instance) re-emits it with the
  * same alert id.
  *
- * No sweep in the first `silentAfterMs` after start: a rules service that was
- * down has a backlog of heartbeats to consume before last-seen times are
- * current again, and judging them earlier would call every host silent.
+ * No sweep in the first `silentAfterMs` after start, nor while Redis is
+ * unavailable or in the first `silentAfterMs` after it came back: a rules
+ * service that was down has a backlog of heartbeats to consume (and one whose
+ * Redis was down recorded none) before last-seen times are current again, and
+ * judging them earlier would call every host silent.
  */
 export function createHostSweeper(opts: HostSweeperOptions): Component & { sweepNow(): Promise<HostTransition[]> } {
   const now = opts.now ?? Date.now;
@@ -40,7 +49,9 @@ export function createHostSweeper(opts: HostSweeperOptions): Component & { sweep
 
   function tick(): void {
     // One sweep at a time per instance: a slow Redis skips ticks rather than queueing them.
-    if (inFlight || now() - startedAt < opts.silentAfterMs) return;
+    if (inFlight) return;
+    const usableSince = opts.availableSinceMs ? opts.availableSinceMs() : startedAt;
+    if (usableSince === undefined || now() - Math.max(startedAt, usableSince) < opts.silentAfterMs) return;
     inFlight = sweepNow()
       .catch((err: unknown) => opts.logger.warn({ err }, "silent-host sweep failed, retried at the next one"))
       .finally(() => (inFlight = undefined));
