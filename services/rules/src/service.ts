@@ -70,7 +70,10 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
   });
   const redis = createRedis(config.correlation.redis, { logger, connectionName: "dockwatch-rules" });
   const availability = trackAvailability(redis, { metrics, logger });
-  const correlator = whenAvailable(createRedisCorrelator(redis, { keyPrefix: config.correlation.keyPrefix, graceMs: config.correlation.graceMs }), availability);
+  const correlator = whenAvailable(
+    createRedisCorrelator(redis, { keyPrefix: config.correlation.keyPrefix, graceMs: config.correlation.graceMs, firedTtlMs: config.correlation.firedTtlMs }),
+    availability,
+  );
   const hosts = createHostWatch(redis, {
     keyPrefix: config.correlation.keyPrefix,
     silentAfterMs: config.correlation.silentHosts.afterMs,
