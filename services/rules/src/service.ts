@@ -61,6 +61,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
   const holder = createRulesetHolder({
     sources: config.alerting.sources,
     logger,
+    metrics,
   });
   const clients = createPipelineClients({
     settings: config.kafka,
