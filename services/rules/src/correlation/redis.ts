@@ -1,5 +1,5 @@
 import type { RedisSettings } from "@dockwatch/config";
-import { DependencyError, backoffDelay } from "@dockwatch/errors";
+import { DependencyError, backoffDelay, redactUrl } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import { Redis } from "ioredis";
 
@@ -9,17 +9,6 @@ export interface CreateRedisOptions {
   logger?: Logger;
   /** Connection name shown by CLIENT LIST (which rules instance holds it). */
   connectionName?: string;
-}
-
-/** The URL without its password, for logs and errors. */
-export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "<invalid REDIS_URL>";
-  }
 }
 
 /**
@@ -46,11 +35,11 @@ export function createRedis(settings: RedisSettings, opts: CreateRedisOptions = 
   // error of an outage and the recovery, not each retry.
   let down = false;
   redis.on("error", (err: Error) => {
-    if (!down) opts.logger?.warn({ err, redis: redactedUrl(settings.url) }, "redis unavailable; retrying");
+    if (!down) opts.logger?.warn({ err, redis: redactUrl(settings.url) }, "redis unavailable; retrying");
     down = true;
   });
   redis.on("ready", () => {
-    if (down) opts.logger?.info({ redis: redactedUrl(settings.url) }, "redis reachable again");
+    if (down) opts.logger?.info({ redis: redactUrl(settings.url) }, "redis reachable again");
     down = false;
   });
   return redis;
