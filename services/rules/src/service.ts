@@ -13,12 +13,14 @@ import {
 } from "@dockwatch/config";
 import { createPipelineClients, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
+import { randomUUID } from "node:crypto";
 import { isRetryable } from "@dockwatch/errors";
-import { alertingSettings, chainAlerts, evaluateEvent, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type Heartbeat, type HostTransition } from "@dockwatch/rule-engine";
+import { alertingSettings, chainAlerts, eventTimeMs, evaluateEvent, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type Heartbeat, type HostTransition } from "@dockwatch/rule-engine";
 import {
   correlationSettings,
   createHostSweeper,
   createHostWatch,
+  createPipelineProgress,
   createRedis,
   createRedisCorrelator,
   redisComponent,
@@ -80,6 +82,8 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     silentAfterMs: config.correlation.silentHosts.afterMs,
     leaseMs: config.correlation.silentHosts.leaseMs,
   });
+  // The pipeline's watermark for silent hosts: how far this instance has processed, in event time.
+  const progress = createPipelineProgress({ staleAfterMs: Math.max(30_000, 2 * config.correlation.silentHosts.checkIntervalMs) });
   const context = (): AlertContext => ({
     manager: config.identity.manager,
     cluster: config.identity.cluster,
@@ -127,6 +131,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
       dlqTopic: topics.dlq,
       decode: (bytes) => clients.codec.decode<DecodedEvent>("DecodedEvent", bytes),
       async transform(event, record) {
+        progress.processed(record.partition, eventTimeMs(event));
         const { alerts, correlation } = await evaluateEvent(event, holder.current(), { minLevel: config.alerting.minLevel, ctx: context(), correlator });
         if (correlation === "unavailable") availability.skippedCorrelation();
         const heartbeat = heartbeatOf(event, Date.now());
@@ -139,11 +144,18 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
       encode,
     },
   });
+  const { consumer } = stage;
+  consumer.on(consumer.events.FETCH, () => progress.fetched());
+  consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => progress.batchStarted(payload.partition));
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => progress.batchEnded(payload.partition, payload.offsetLag));
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => progress.assigned(payload.memberAssignment[topics.decoded] ?? []));
   const sweeper = createHostSweeper({
     watch: hosts,
     intervalMs: config.correlation.silentHosts.checkIntervalMs,
     silentAfterMs: config.correlation.silentHosts.afterMs,
     availableSinceMs: availability.availableSinceMs,
+    watermarkMs: progress.watermarkMs,
+    instanceId: `${config.groupId}:${randomUUID()}`,
     logger,
     async emit(transitions) {
       const messages = transitions.flatMap((t) => hostAlerts(t).map((alert) => ({ key: t.agentId, value: encode(alert) })));

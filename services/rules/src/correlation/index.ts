@@ -9,3 +9,4 @@ export * from "./hosts.js";
 export * from "./settings.js";
 export * from "./sweeper.js";
 export * from "./availability.js";
+export * from "./progress.js";

@@ -14,6 +14,14 @@ export interface HostSweeperOptions {
    * call every host silent. Always usable when absent.
    */
   availableSinceMs?: () => number | undefined;
+  /**
+   * This instance's watermark (PipelineProgress.watermarkMs): the event time
+   * up to which its input is processed; undefined skips the sweep (the
+   * consumer is not fetching, nothing can be judged). Absent: caught up, now.
+   */
+  watermarkMs?: () => number | undefined;
+  /** Names this instance's watermark report among the others' (default "default"). */
+  instanceId?: string;
   /** Produces the alerts of these transitions; throws when they were not acknowledged. */
   emit(transitions: HostTransition[]): Promise<void>;
   now?: () => number;
@@ -39,7 +47,13 @@ export function createHostSweeper(opts: HostSweeperOptions): Component & { sweep
   let inFlight: Promise<unknown> | undefined;
 
   async function sweepNow(): Promise<HostTransition[]> {
-    const silent = await opts.watch.sweep(now());
+    const t = now();
+    const watermarkMs = opts.watermarkMs ? opts.watermarkMs() : t;
+    if (watermarkMs === undefined) {
+      opts.logger.debug("silent-host sweep skipped: the consumer is not fetching");
+      return [];
+    }
+    const silent = await opts.watch.sweep(t, { instanceId: opts.instanceId ?? "default", watermarkMs });
     if (silent.length === 0) return silent;
     await opts.emit(silent);
     await opts.watch.confirm(silent.map((t) => t.agentId));
