@@ -44,14 +44,15 @@ export function trackAvailability(redis: Redis, opts: { metrics: Metrics; logger
   const down = () => {
     if (since === undefined && wasDown) return;
     since = undefined;
-    wasDown = true;
     show();
+    // "end" already: the client was quit (the service stops), not lost; our retry strategy never gives up.
+    if (redis.status === "end") return;
+    wasDown = true;
     logger.warn("correlation unavailable (Redis unreachable): per-event alerts go on, marked dockwatch.correlation=unavailable; frequency rules and silent hosts paused");
   };
-  // "close" comes with every lost connection, "end" when ioredis gives up.
+  // "close" comes with every lost connection (and after quit()).
   redis.on("ready", up);
   redis.on("close", down);
-  redis.on("end", down);
   if (redis.status === "ready") up();
   else show();
   return {
