@@ -22,16 +22,14 @@ export function chainAlerts(event: DecodedEvent, match: MatchResult, minLevel: n
   return alerts;
 }
 
-/**
- * What correlation did for one event: "ok" (every frequency rule it matched
- * was counted, or it matched none) or "unavailable" (the correlation state
- * could not be reached, so the event was not counted).
- */
-export type CorrelationOutcome = CorrelationState;
-
 export interface CorrelationResult {
   alerts: Alert[];
-  correlation: CorrelationOutcome;
+  /**
+   * What correlation did for the event: "ok" (every frequency rule it matched
+   * was counted, or it matched none) or "unavailable" (the correlation state
+   * could not be reached, so the event was not counted).
+   */
+  correlation: CorrelationState;
 }
 
 /**
@@ -88,7 +86,7 @@ export interface EvaluateOptions {
 export interface Evaluation {
   alerts: Alert[];
   /** "unavailable" when the event matched frequency rules that could not count it; its alerts carry the same mark. */
-  correlation: CorrelationOutcome;
+  correlation: CorrelationState;
 }
 
 /**
