@@ -107,15 +107,13 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
    * SILENT_HOST_AFTER after Redis is back before judging anyone silent.
    */
   const hostSeen = async (heartbeat: Heartbeat): Promise<HostTransition | null> => {
-    if (availability.available()) {
-      try {
-        return await hosts.seen(heartbeat);
-      } catch (err) {
-        if (!isRetryable(err)) throw err;
-      }
+    try {
+      return await availability.guard(() => hosts.seen(heartbeat));
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      availability.skippedHeartbeat();
+      return null;
     }
-    availability.skippedHeartbeat();
-    return null;
   };
 
   const stage = createStage<DecodedEvent, Alert>({
