@@ -18,6 +18,9 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** SIGKILL, as a crashed or unreachable Redis looks to a client. */
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that hangs, its connections open, its commands unanswered. */
+  freeze(): void;
+  thaw(): void;
 }
 
 export async function privateRedis(args: string[] = ["--save", "", "--appendonly", "no"]): Promise<PrivateRedis> {
@@ -41,9 +44,12 @@ export async function privateRedis(args: string[] = ["--save", "", "--appendonly
       child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--dir", dir, ...args], { stdio: "ignore" });
       await waitFor(`private redis on ${port}`, ping, 15_000, 100);
     },
+    freeze: () => void child?.kill("SIGSTOP"),
+    thaw: () => void child?.kill("SIGCONT"),
     async stop() {
       if (!child || child.exitCode !== null) return;
       const exited = once(child, "exit");
+      child.kill("SIGCONT");
       child.kill("SIGKILL");
       await exited;
       child = undefined;

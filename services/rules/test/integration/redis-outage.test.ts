@@ -107,4 +107,24 @@ describe("rules service with Redis down (private Redis, real Kafka)", () => {
     // What could not be counted during the outage gave no correlation alert (rather than a wrong one).
     assert.equal(of(looping).filter((a) => a.rule.id === "130970").length, 0);
   });
+
+  it("a Redis that hangs (connection open, no answers) degrades the same way, and correlation resumes when it answers again", async () => {
+    redis.freeze();
+    try {
+      const hung = `${run}-hung`;
+      await send(crashLoop(hung, 1_700_000_160_000));
+      await waitFor("5 exit alerts with Redis hung", async () => of(hung).length >= 5, 60_000);
+      assert.deepEqual(of(hung).map((a) => `${a.rule.id} ${a.dockwatch.correlation}`), Array(5).fill("87924 unavailable"));
+      assert.equal(await metric("correlation_available"), 0);
+    } finally {
+      redis.thaw();
+    }
+    const after = `${run}-after-hang`;
+    await waitFor("the crash-loop correlation once Redis answers again", async () => {
+      // Each try is a new window (a minute apart), so a try made while still paused cannot hide a later one.
+      if (!of(after).some((a) => a.rule.id === "130970")) await send(crashLoop(after, 1_700_000_220_000 + 60_000 * of(after).length));
+      return of(after).some((a) => a.rule.id === "130970");
+    }, 90_000, 3_000);
+    assert.equal(await metric("correlation_available"), 1);
+  });
 });
