@@ -153,6 +153,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     silentAfterMs: config.correlation.silentHosts.afterMs,
     availableSinceMs: availability.availableSinceMs,
     watermarkMs: progress.watermarkMs,
+    behind: progress.behind,
     instanceId: `${config.groupId}:${randomUUID()}`,
     logger,
     async emit(transitions) {

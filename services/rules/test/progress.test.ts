@@ -11,15 +11,22 @@ function progressAt(start: number) {
 }
 
 describe("pipeline progress (watermark)", () => {
-  it("is unknown until the consumer fetched, then now while every partition is caught up", () => {
-    const { progress, now } = progressAt(1_000_000);
+  it("is unknown until the consumer fetched and processed an event; caught up, it is the newest event time processed, at most now", () => {
+    const { progress, advance } = progressAt(1_000_000);
     assert.equal(progress.watermarkMs(), undefined);
     progress.fetched();
-    assert.equal(progress.watermarkMs(), now());
+    assert.equal(progress.watermarkMs(), undefined, "nothing processed yet");
     progress.batchStarted(0);
     progress.processed(0, 999_000);
     progress.batchEnded(0, "0");
-    assert.equal(progress.watermarkMs(), now());
+    assert.equal(progress.watermarkMs(), 999_000);
+    // Nothing more arrives (the decoder stopped feeding the topic): the watermark stops with the pipeline.
+    advance(20_000);
+    progress.fetched();
+    assert.equal(progress.watermarkMs(), 999_000);
+    // A collector whose clock runs 10 minutes ahead.
+    progress.processed(2, 1_620_000);
+    assert.equal(progress.watermarkMs(), 1_020_000, "capped at now");
   });
 
   it("behind on a partition (batch held, or ended short of the high watermark): its newest event time processed", () => {
@@ -37,6 +44,10 @@ describe("pipeline progress (watermark)", () => {
     progress.batchStarted(1);
     progress.processed(1, 800_000);
     assert.equal(progress.watermarkMs(), 800_000, "the partition furthest behind");
+    assert.equal(progress.behind(), true);
+    progress.batchEnded(1, "0");
+    progress.batchEnded(3, "0");
+    assert.equal(progress.behind(), false);
   });
 
   it("a partition behind with nothing processed yet, or a consumer that stopped fetching, gives no watermark", () => {
@@ -51,11 +62,15 @@ describe("pipeline progress (watermark)", () => {
   });
 
   it("forgets partitions moved to another instance", () => {
-    const { progress, now } = progressAt(1_000_000);
+    const { progress } = progressAt(1_000_000);
     progress.fetched();
+    progress.batchStarted(0);
+    progress.processed(0, 990_000);
+    progress.batchEnded(0, "0");
     progress.batchStarted(5);
     progress.processed(5, 500_000);
+    assert.equal(progress.watermarkMs(), 500_000);
     progress.assigned([0, 1]);
-    assert.equal(progress.watermarkMs(), now());
+    assert.equal(progress.watermarkMs(), 990_000);
   });
 });

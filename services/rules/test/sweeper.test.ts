@@ -66,6 +66,6 @@ describe("host sweeper", () => {
     assert.equal(sweeps.length, 0);
     progress.watermarkMs = 4_000_000;
     await sweeper.sweepNow();
-    assert.deepEqual(sweeps, [{ nowMs: 5_000_000, progress: { instanceId: "rules-1", watermarkMs: 4_000_000 } }]);
+    assert.deepEqual(sweeps, [{ nowMs: 5_000_000, progress: { instanceId: "rules-1", watermarkMs: 4_000_000, behind: false } }]);
   });
 });

@@ -12,10 +12,13 @@ import { redisCall } from "./redis.js";
 // Time is event time: last seen = the collector's own timestamp of the
 // agent's newest status event, and the sweep judges it against the pipeline's
 // watermark, not against the wall clock. The watermark is how far the rules
-// service has processed its input: "now" for a partition it has caught up
-// with, the newest event time it processed for a partition it is behind on
-// (a backlog, a batch held by an outage). Each instance reports its own in
-// every sweep; the sweep uses the lowest one reported by a live instance. So
+// service has processed its input, in event time (progress.ts): the newest
+// event time it processed, capped at now, or for a partition it is behind on
+// (a backlog, a batch held by an outage) the newest event time processed
+// there. An instance that is behind reports its watermark in every sweep; a
+// sweep uses the lowest of its own and the live reports of instances behind
+// (an instance that is caught up holds nobody back: its partitions may just be
+// idle). So
 // when the pipeline lags, the watermark lags with it and no host is called
 // silent for heartbeats that are merely still in Kafka; a host is silent only
 // when its own events stopped while the pipeline kept up. (Collector clocks
@@ -49,6 +52,8 @@ export interface SweepProgress {
   instanceId: string;
   /** Event time up to which this instance has processed its input (PipelineProgress.watermarkMs). */
   watermarkMs: number;
+  /** This instance is behind on a partition (PipelineProgress.behind): its watermark holds every instance's sweep back. */
+  behind?: boolean;
 }
 
 export interface HostWatchOptions {
@@ -58,7 +63,7 @@ export interface HostWatchOptions {
   leaseMs: number;
   /** Agents unheard of for this long are dropped from the state (decommissioned hosts); default 7 days. */
   forgetAfterMs?: number;
-  /** How long an instance's reported watermark counts without a newer report (longer than a rebalance); default 2 minutes. */
+  /** How long a report of an instance behind counts without a newer one (longer than a rebalance: it may have died); default 2 minutes. */
   watermarkTtlMs?: number;
 }
 
@@ -81,12 +86,16 @@ redis.call('HSET', KEYS[5], agent, marker)
 return marker
 `;
 
-// ARGV: silent after ms, now, lease ms, forget cutoff, instance id, its watermark, watermark ttl ms.
-// The cutoff (last seen before it = silent) is the lowest live watermark minus silent after.
+// ARGV: silent after ms, now, lease ms, forget cutoff, instance id, its watermark, watermark ttl ms, behind (1|0).
+// The cutoff (last seen before it = silent) is the lowest of its own and the live reports, minus silent after.
 // Returns a flat list: agent, last seen, snapshot JSON ('' if none), ...
 const SWEEP_LUA = `
 local now = tonumber(ARGV[2])
-redis.call('HSET', KEYS[6], ARGV[5], ARGV[6] .. ':' .. string.format('%d', now + tonumber(ARGV[7])))
+if ARGV[8] == '1' then
+  redis.call('HSET', KEYS[6], ARGV[5], ARGV[6] .. ':' .. string.format('%d', now + tonumber(ARGV[7])))
+else
+  redis.call('HDEL', KEYS[6], ARGV[5])
+end
 local watermark = tonumber(ARGV[6])
 local reports = redis.call('HGETALL', KEYS[6])
 for i = 1, #reports, 2 do
@@ -194,6 +203,7 @@ export function createHostWatch(redis: Redis, opts: HostWatchOptions): HostWatch
           progress.instanceId,
           String(Math.floor(progress.watermarkMs)),
           String(watermarkTtlMs),
+          progress.behind ? "1" : "0",
         ),
       );
       const out: HostTransition[] = [];

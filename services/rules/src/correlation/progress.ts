@@ -6,11 +6,18 @@
 //
 // Per partition: caught up (its last batch ended at the high watermark) or
 // behind (a batch is in flight or held, or the last one ended short of the
-// high watermark). The watermark is now when every partition this instance
-// consumes is caught up; otherwise the oldest "newest event time processed"
-// among the partitions behind. Undefined (no judgement possible) when the
-// consumer has not fetched for `staleAfterMs`: Kafka unreachable or the
-// consumer gone, so heartbeats may be waiting where nobody reads them.
+// high watermark). The watermark is the oldest "newest event time processed"
+// among the partitions behind; with every partition caught up, the newest
+// event time processed on any (at most now). Not simply "now" when caught up:
+// rules may be caught up with a topic the stages before it (decoder, the
+// collectors' publishers) have stopped feeding, and then no host has sent
+// anything "since" as far as rules can tell; the newest event time stops
+// with the pipeline. Every collector heartbeats (30 s by default), so while the
+// pipeline flows it trails now by about one heartbeat interval. Capped at now,
+// so one collector whose clock runs ahead cannot make the others silent.
+// Undefined (no judgement possible) before any event was processed, or when
+// the consumer has not fetched for `staleAfterMs` (Kafka unreachable, the
+// consumer gone: heartbeats may be waiting where nobody reads them).
 
 export interface PipelineProgress {
   fetched(): void;
@@ -21,6 +28,8 @@ export interface PipelineProgress {
   /** The partitions this instance owns now (a rebalance): state of the others is dropped. */
   assigned(partitions: number[]): void;
   watermarkMs(): number | undefined;
+  /** Behind on some partition: the watermark is a backlog's, and holds the other instances' sweeps back too. */
+  behind(): boolean;
 }
 
 interface PartitionState {
@@ -32,6 +41,7 @@ export function createPipelineProgress(opts: { staleAfterMs: number; now?: () =>
   const now = opts.now ?? Date.now;
   const partitions = new Map<number, PartitionState>();
   let lastFetchMs: number | undefined;
+  let newestEventMs: number | undefined;
   const state = (p: number) => {
     let s = partitions.get(p);
     if (!s) partitions.set(p, (s = { behind: false, newestEventMs: undefined }));
@@ -42,6 +52,7 @@ export function createPipelineProgress(opts: { staleAfterMs: number; now?: () =>
     batchStarted: (p) => void (state(p).behind = true),
     batchEnded: (p, offsetLag) => void (state(p).behind = BigInt(offsetLag || "0") > 0n),
     processed(p, eventTimeMs) {
+      if (newestEventMs === undefined || eventTimeMs > newestEventMs) newestEventMs = eventTimeMs;
       const s = state(p);
       if (s.newestEventMs === undefined || eventTimeMs > s.newestEventMs) s.newestEventMs = eventTimeMs;
     },
@@ -50,8 +61,8 @@ export function createPipelineProgress(opts: { staleAfterMs: number; now?: () =>
     },
     watermarkMs() {
       const t = now();
-      if (lastFetchMs === undefined || t - lastFetchMs > opts.staleAfterMs) return undefined;
-      let watermark = t;
+      if (lastFetchMs === undefined || t - lastFetchMs > opts.staleAfterMs || newestEventMs === undefined) return undefined;
+      let watermark = Math.min(t, newestEventMs);
       for (const s of partitions.values()) {
         if (!s.behind) continue;
         // Behind without a record processed yet (the first batch is held): nothing is known past the start.
@@ -60,5 +71,6 @@ export function createPipelineProgress(opts: { staleAfterMs: number; now?: () =>
       }
       return watermark;
     },
+    behind: () => [...partitions.values()].some((s) => s.behind),
   };
 }

@@ -20,6 +20,8 @@ export interface HostSweeperOptions {
    * consumer is not fetching, nothing can be judged). Absent: caught up, now.
    */
   watermarkMs?: () => number | undefined;
+  /** Whether this instance is behind (PipelineProgress.behind); absent: never. */
+  behind?: () => boolean;
   /** Names this instance's watermark report among the others' (default "default"). */
   instanceId?: string;
   /** Produces the alerts of these transitions; throws when they were not acknowledged. */
@@ -53,7 +55,7 @@ export function createHostSweeper(opts: HostSweeperOptions): Component & { sweep
       opts.logger.debug("silent-host sweep skipped: the consumer is not fetching");
       return [];
     }
-    const silent = await opts.watch.sweep(t, { instanceId: opts.instanceId ?? "default", watermarkMs });
+    const silent = await opts.watch.sweep(t, { instanceId: opts.instanceId ?? "default", watermarkMs, behind: opts.behind?.() ?? false });
     if (silent.length === 0) return silent;
     await opts.emit(silent);
     await opts.watch.confirm(silent.map((t) => t.agentId));
