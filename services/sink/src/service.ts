@@ -1,5 +1,5 @@
 import type { Alert } from "@dockwatch/contracts";
-import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
+import { GROUPS, HEALTH_PORTS, alertFromDocument } from "@dockwatch/contracts";
 import {
   alertIndexSettings,
   duration,
@@ -17,7 +17,7 @@ import {
   type RetrySettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { CodecError } from "@dockwatch/codec";
+import { CodecError, type Codec } from "@dockwatch/codec";
 import { createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
 import { classify, errorCode } from "@dockwatch/errors";
 import { createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
@@ -97,20 +97,25 @@ interface Pending extends BulkDoc {
   record: SourceRecord;
 }
 
-/** Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are accepted per message. */
-async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promise<Alert>, indexPrefix: string): Promise<Pending> {
+/**
+ * Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are
+ * accepted per message and both are checked against the Alert contract before
+ * anything reads them (the codec's decode, or its validate for a JSON
+ * document), so a record that is no alert is a CodecError, dead-lettered.
+ */
+async function toPending(record: SourceRecord, codec: Codec, indexPrefix: string): Promise<Pending> {
   const value = record.value ?? Buffer.alloc(0);
   if (value[0] === 0x7b /* { */) {
-    let doc: Record<string, unknown>;
+    let doc: unknown;
     try {
-      doc = JSON.parse(value.toString("utf8")) as Record<string, unknown>;
+      doc = JSON.parse(value.toString("utf8"));
     } catch (err) {
       throw new CodecError("malformed", `JSON alert does not parse: ${(err as Error).message}`);
     }
-    if (typeof doc.id !== "string") throw new CodecError("malformed", "JSON alert has no string id");
-    return { record, id: doc.id, index: indexFor(doc as unknown as Alert, indexPrefix), source: JSON.stringify(doc) };
+    const alert = codec.validate<Alert>("Alert", alertFromDocument(doc));
+    return { record, id: alert.id, index: indexFor(alert, indexPrefix), source: JSON.stringify(doc) };
   }
-  return { record, ...alertBulkDoc(await decodeAvro(value), indexPrefix) };
+  return { record, ...alertBulkDoc(await codec.decode<Alert>("Alert", value), indexPrefix) };
 }
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {
@@ -170,7 +175,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     const dead: OutputRecord[] = [];
     for (const record of records) {
       try {
-        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b), config.indices.dailyPrefix));
+        ready.push(await toPending(record, clients.codec, config.indices.dailyPrefix));
       } catch (err) {
         // A bad alert (a CodecError, an alert without a usable time) is dead-lettered; anything else fails the batch.
         if (classify(err) !== "record") throw err;
