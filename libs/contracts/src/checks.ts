@@ -40,6 +40,7 @@ export function dockerEventProblem(value: unknown): string | undefined {
     const nano = nonNegative("event.timeNano", e.event.timeNano);
     if (nano) return nano;
   }
+  if (e.gap) return nonNegative("gap.fromNano", e.gap.fromNano) ?? nonNegative("gap.toNano", e.gap.toNano);
   return undefined;
 }
 
