@@ -27,6 +27,7 @@ describe("renderSummary", () => {
       at,
       counters: new Map([["decoder", decoded]]),
       ready: new Map([["decoder", true]]),
+      notReady: new Map(),
       lag: [{ groupId: "dockwatch-decoder", lag: 7 }],
       alerts: [{ timestamp: "2026-11-28T13:00:00.000+0000", level: 3, description: "Container apache started" }],
       alertCount: 1,

@@ -12,7 +12,11 @@ export async function status(): Promise<number> {
   process.stdout.write(infra.stdout);
   const clients = await connectCliClients();
   const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
-  for (const name of SERVICES) process.stdout.write(`${name.padEnd(14)} ${snap.ready.get(name) ? "ready" : "not running"}\n`);
+  for (const name of SERVICES) {
+    const reasons = snap.notReady.get(name);
+    const state = snap.ready.get(name) ? "ready" : reasons ? `not ready${reasons.length ? `: ${reasons.join("; ")}` : ""}` : "not running";
+    process.stdout.write(`${name.padEnd(14)} ${state}\n`);
+  }
   for (const { groupId, lag } of snap.lag) process.stdout.write(`${groupId.padEnd(18)} lag ${lag ?? "-"}\n`);
   process.stdout.write(`alerts         ${snap.alertCount ?? "-"} in ${alias}\n`);
   await clients.close();

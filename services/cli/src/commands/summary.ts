@@ -9,6 +9,8 @@ export interface Snapshot {
   at: number;
   counters: Map<string, number | undefined>;
   ready: Map<string, boolean>;
+  /** A running service that is not ready: its /readyz body's reasons (Elasticsearch refusing writes). */
+  notReady: Map<string, string[]>;
   lag: Array<{ groupId: string; lag: number | undefined }>;
   alerts: Array<{ timestamp: string; level: number; description: string }>;
   alertCount: number | undefined;
@@ -30,10 +32,16 @@ export async function takeSnapshot(
   ];
   const counters = new Map<string, number | undefined>();
   const ready = new Map<string, boolean>();
+  const notReady = new Map<string, string[]>();
   await Promise.all(
     SERVICES.map(async (name) => {
       const base = `http://127.0.0.1:${ports[name]}`;
-      ready.set(name, await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false));
+      const answer = await fetch(`${base}/readyz`).then(
+        async (r) => ({ ok: r.status === 200, body: await r.text() }),
+        () => undefined,
+      );
+      ready.set(name, answer?.ok ?? false);
+      if (answer && !answer.ok) notReady.set(name, answer.body.split("\n").slice(1).filter(Boolean));
       const metrics = await fetch(`${base}/metrics`).then((r) => r.text().then(parseMetrics), () => undefined);
       counters.set(name, metrics?.get(THROUGHPUT_COUNTER[name]!) ?? (metrics ? 0 : undefined));
     }),
@@ -60,7 +68,7 @@ export async function takeSnapshot(
       // no alerts index yet, or Elasticsearch down: shown as "-"
     }
   }
-  return { at: Date.now(), counters, ready, lag, alerts, alertCount };
+  return { at: Date.now(), counters, ready, notReady, lag, alerts, alertCount };
 }
 
 /** The live summary block (pure, so it can be tested). */
