@@ -95,7 +95,22 @@ export interface AlertContainer {
   name: string | null;
   imageName: string | null;
   labels: Record<string, string>;
+  /** From the Compose labels com.docker.compose.project and com.docker.compose.service, when the container has them. */
+  compose: AlertContainerCompose | null;
+  /** From the labels the kubelet (dockershim, cri-dockerd) sets: io.kubernetes.pod.namespace, io.kubernetes.pod.name, io.kubernetes.container.name, when the container has them. */
+  kubernetes: AlertContainerKubernetes | null;
   inspect: ContainerFacts | null;
+}
+
+export interface AlertContainerCompose {
+  project: string | null;
+  service: string | null;
+}
+
+export interface AlertContainerKubernetes {
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
 }
 
 /** Security-relevant facts from the collector's inspect of the container at create/start. */
@@ -173,12 +188,27 @@ export interface EventFields {
   category: string[];
 }
 
-/** ECS container.*, for container events only. */
+/** ECS container.*: the container of a container event, or the container a network or volume event concerns (named from the collector's inventory, the id when unknown). */
 export interface ContainerFields {
   id: string;
   name: string | null;
   imageName: string | null;
   labels: Record<string, string>;
+  /** From the Compose labels com.docker.compose.project and com.docker.compose.service, when the container has them. */
+  compose: ContainerCompose | null;
+  /** From the labels the kubelet (dockershim, cri-dockerd) sets: io.kubernetes.pod.namespace, io.kubernetes.pod.name, io.kubernetes.container.name, when the container has them. */
+  kubernetes: ContainerKubernetes | null;
+}
+
+export interface ContainerCompose {
+  project: string | null;
+  service: string | null;
+}
+
+export interface ContainerKubernetes {
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
 }
 
 export interface ExecFields {

@@ -1,6 +1,6 @@
 import { RecordError } from "@dockwatch/errors";
 import type { DecodedEvent, DockerEvent, EngineEvent, WazuhDocker } from "@dockwatch/contracts";
-import { categorize, containerLabels } from "./ecs.js";
+import { categorize, containerFields } from "./ecs.js";
 import { parseLossless, pythonJsonDumps } from "./python-json.js";
 import { createRedactor, type Redactor } from "./redact.js";
 
@@ -151,7 +151,6 @@ export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDAC
   if (!original.Type || !original.Action || !original.Actor) throw new DecodeError("event without Type, Action or Actor");
   const ev = redactor.value(original);
   const docker = wazuhView(ev);
-  const attributes = ev.Actor.Attributes;
   return {
     kind: raw.kind,
     agent: raw.agent,
@@ -160,10 +159,7 @@ export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDAC
     fullLog: fullLog(raw, redactor),
     timestamp: nanosToIso(ev.timeNano),
     event: { action: ev.Action, ...categorize(ev.Type, ev.Action) },
-    container:
-      ev.Type === "container"
-        ? { id: ev.Actor.ID, name: attributes.name ?? null, imageName: attributes.image ?? null, labels: containerLabels(attributes) }
-        : null,
+    container: containerFields(ev, raw.container && redactor.value(raw.container)),
     exec: decodedExec(ev, raw, redactor),
     inspect: raw.inspect && redactor.value(raw.inspect),
     host: { name: raw.agent.name, hostname: raw.engine.hostname, ip: raw.agent.ip },

@@ -1,3 +1,5 @@
+import type { ContainerFields, DockerEvent, EngineEvent } from "@dockwatch/contracts";
+
 /**
  * ECS-style event.category / event.type for each Docker event Type and Action
  * (ECS categorization fields: https://www.elastic.co/guide/en/ecs/current/ecs-allowed-values-event-category.html).
@@ -112,4 +114,40 @@ export const NON_LABEL_ATTRIBUTES: ReadonlySet<string> = new Set([
 
 export function containerLabels(attributes: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(attributes).filter(([k]) => !NON_LABEL_ATTRIBUTES.has(k)));
+}
+
+const label = (labels: Record<string, string>, key: string): string | null => labels[key] || null;
+
+/** The Compose project and service a container belongs to, from the labels Compose sets; null when it has none. */
+export function composeFields(labels: Record<string, string>): ContainerFields["compose"] {
+  const project = label(labels, "com.docker.compose.project");
+  const service = label(labels, "com.docker.compose.service");
+  return project || service ? { project, service } : null;
+}
+
+/** The pod a container runs for, from the labels the kubelet sets (dockershim, cri-dockerd); null when it has none. */
+export function kubernetesFields(labels: Record<string, string>): ContainerFields["kubernetes"] {
+  const namespace = label(labels, "io.kubernetes.pod.namespace");
+  const pod = label(labels, "io.kubernetes.pod.name");
+  const container = label(labels, "io.kubernetes.container.name");
+  return namespace || pod || container ? { namespace, pod, container } : null;
+}
+
+/**
+ * container.* of a decoded event: the container of a container event, with
+ * its labels and the Compose/Kubernetes identity they carry; for a network or
+ * volume event, the container it concerns, named from the collector's
+ * inventory (the id when the name is unknown, so a description never ends up
+ * empty). Null for events that concern no container.
+ */
+export function containerFields(ev: EngineEvent, related: DockerEvent["container"]): ContainerFields | null {
+  const attributes = ev.Actor.Attributes;
+  if (ev.Type === "container") {
+    const labels = containerLabels(attributes);
+    return { id: ev.Actor.ID, name: attributes.name ?? null, imageName: attributes.image ?? null, labels, compose: composeFields(labels), kubernetes: kubernetesFields(labels) };
+  }
+  // A record of an older collector has no `container`: the attribute still gives the id.
+  const concerned = related ?? (attributes.container ? { id: attributes.container, name: null } : null);
+  if (!concerned) return null;
+  return { id: concerned.id, name: concerned.name ?? concerned.id, imageName: null, labels: {}, compose: null, kubernetes: null };
 }

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { seedAlerts } from "@dockwatch/test-helpers";
 import { parse } from "lossless-json";
 import { DecodeError, decodeEvent, pythonJsonDumps } from "../src/index.js";
-import { agent, engine, rawFromEngineLine } from "../src/testing.js";
+import { agent, containerLine, engine, rawFromEngineLine } from "../src/testing.js";
 
 describe("decodeEvent on the seed's four events", () => {
   for (const seed of seedAlerts()) {
@@ -124,5 +124,38 @@ describe("exec facts (the collector's exec inspect and the container's inspect)"
     // Without the exec inspect, the action's command line is compared.
     assert.equal(execFacts({ action: "exec_start", command: "pg_isready", args: ["-U", "postgres"] }, null, cmd).healthcheck, true);
     assert.equal(execFacts(line, exec({ entrypoint: "pg_isready", arguments: ["-U", "postgres"] }), facts({ healthcheck: ["NONE"] })).healthcheck, false);
+  });
+});
+
+describe("container fields: Compose and Kubernetes identity, the container of a network or volume event", () => {
+  it("a Compose container gives its project and service; a kubelet's its namespace, pod and container", () => {
+    const compose = decodeEvent(rawFromEngineLine(containerLine("start", { "com.docker.compose.project": "shop", "com.docker.compose.service": "web", "com.docker.compose.version": "1.29.2" })));
+    assert.deepEqual(compose.container?.compose, { project: "shop", service: "web" });
+    assert.equal(compose.container?.kubernetes, null);
+    assert.equal(compose.container?.labels["com.docker.compose.project"], "shop", "the labels themselves stay");
+    const pod = decodeEvent(
+      rawFromEngineLine(containerLine("start", { "io.kubernetes.pod.namespace": "payments", "io.kubernetes.pod.name": "api-7d4b9-x2x", "io.kubernetes.container.name": "api" })),
+    );
+    assert.deepEqual(pod.container?.kubernetes, { namespace: "payments", pod: "api-7d4b9-x2x", container: "api" });
+    assert.equal(pod.container?.compose, null);
+    const plain = decodeEvent(rawFromEngineLine(containerLine("start")));
+    assert.deepEqual([plain.container?.compose, plain.container?.kubernetes], [null, null]);
+  });
+
+  const connect = '{"Type":"network","Action":"connect","Actor":{"ID":"net1","Attributes":{"container":"c9f42f363d26aa","name":"bridge","type":"bridge"}},"scope":"local","time":1795873684,"timeNano":1795873684909518378}';
+
+  it("a network connect names its container from the collector's inventory", () => {
+    const decoded = decodeEvent({ ...rawFromEngineLine(connect), container: { id: "c9f42f363d26aa", name: "web" } });
+    assert.deepEqual(decoded.container, { id: "c9f42f363d26aa", name: "web", imageName: null, labels: {}, compose: null, kubernetes: null });
+  });
+
+  it("an unknown container (or an older collector's record) is named by its id", () => {
+    assert.equal(decodeEvent(rawFromEngineLine(connect)).container?.name, "c9f42f363d26aa");
+    assert.equal(decodeEvent({ ...rawFromEngineLine(connect), container: { id: "c9f42f363d26aa", name: null } }).container?.name, "c9f42f363d26aa");
+  });
+
+  it("an image event concerns no container", () => {
+    const pull = '{"Type":"image","Action":"pull","Actor":{"ID":"busybox:latest","Attributes":{"name":"busybox"}},"scope":"local","time":1795873684,"timeNano":1795873684909518378}';
+    assert.equal(decodeEvent(rawFromEngineLine(pull)).container, null);
   });
 });

@@ -80,7 +80,10 @@ for (const file of files) {
         if (j.Type === "container") {
           // The only label the fixtures' containers carry (capture-fixtures.sh, handwritten lines).
           const labels = attrs["com.example.team"] ? { "com.example.team": attrs["com.example.team"] } : {};
-          assert.deepEqual(d.container, { id: j.Actor.ID, name: attrs.name ?? null, imageName: attrs.image ?? null, labels });
+          assert.deepEqual(d.container, { id: j.Actor.ID, name: attrs.name ?? null, imageName: attrs.image ?? null, labels, compose: null, kubernetes: null });
+        } else if (attrs.container) {
+          // A network or volume event concerns a container; without the collector's inventory only its id is known.
+          assert.deepEqual(d.container, { id: attrs.container, name: attrs.container, imageName: null, labels: {}, compose: null, kubernetes: null });
         } else {
           assert.equal(d.container, null);
         }

@@ -39,6 +39,8 @@ export interface CollectorConfig {
   spoolFlushMs: number;
   publishBatchMax: number;
   inspectCacheSize: number;
+  /** Bytes of an exec's arguments (from its inspect) kept in the record; the rest becomes a visible marker. */
+  execArgumentBytes: number;
   retry: CollectorRetryPolicies;
   /** How long start waits for the engine before the service goes live without it (not ready). */
   engineWaitMs: number;
@@ -72,6 +74,7 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
       COLLECTOR_SPOOL_FLUSH: duration("20ms"),
       COLLECTOR_PUBLISH_BATCH: int(500, 1, 10_000),
       COLLECTOR_INSPECT_CACHE: int(10_000, 1, 1_000_000),
+      COLLECTOR_EXEC_ARGUMENT_BYTES: int(8_192, 256, 262_144),
       COLLECTOR_RETRY_MIN: duration("500ms"),
       COLLECTOR_RETRY_MAX: duration("30s"),
       COLLECTOR_PUBLISH_RETRY_MIN: duration("200ms"),
@@ -91,6 +94,7 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
     spoolFlushMs: v.COLLECTOR_SPOOL_FLUSH,
     publishBatchMax: v.COLLECTOR_PUBLISH_BATCH,
     inspectCacheSize: v.COLLECTOR_INSPECT_CACHE,
+    execArgumentBytes: v.COLLECTOR_EXEC_ARGUMENT_BYTES,
     retry: {
       engine: connect,
       kafka: connect,

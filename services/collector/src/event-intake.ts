@@ -49,11 +49,13 @@ export function createIntake({ checkpoint, writer, records, reconciler, inspecto
         metrics.inc("replayed_duplicates_total", "engine events skipped because they were already spooled");
         return;
       }
-      const facts = await inspector.factsFor(docker, event);
+      const inspect = await inspector.factsFor(docker, event);
+      const execInspect = await inspector.execFor(docker, event);
+      const container = reconciler.related(event);
       cp.add(event);
       writer.saveCheckpoint(cp);
       reconciler.track(event);
-      writer.append(records.event(event, line, facts), event.timeNano);
+      writer.append(records.event(event, line, { inspect, execInspect, container }), event.timeNano);
       metrics.inc("events_total", "engine events spooled");
     },
   };

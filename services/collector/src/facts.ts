@@ -1,4 +1,4 @@
-import type { ContainerFacts } from "@dockwatch/contracts";
+import type { ContainerFacts, ExecFacts } from "@dockwatch/contracts";
 
 /** The parts of GET /containers/{id}/json the facts come from. */
 export interface ContainerInspect {
@@ -20,6 +20,12 @@ export interface ContainerInspect {
     RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   };
   Mounts?: { Type?: string; Source?: string; Destination?: string; RW?: boolean }[] | null;
+}
+
+/** The parts of GET /exec/{id}/json the exec facts come from. */
+export interface ExecInspect {
+  ID?: string;
+  ProcessConfig?: { user?: string; privileged?: boolean; tty?: boolean; entrypoint?: string; arguments?: string[] | null };
 }
 
 const orNull = (v: string | undefined | null): string | null => (v === undefined || v === null || v === "" ? null : v);
@@ -64,6 +70,44 @@ export function factsFromInspect(inspect: ContainerInspect): ContainerFacts {
     image: orNull(inspect.Config?.Image),
     imageId: orNull(inspect.Image),
     healthcheck: healthcheckTest(inspect.Config?.Healthcheck?.Test),
+  };
+}
+
+/** Marks where a bounded list of arguments was cut, so the cut is visible downstream. */
+export const truncatedArguments = (bytes: number): string => `…[${bytes} more bytes of arguments truncated]`;
+
+/**
+ * Keeps an exec's arguments within `maxBytes` (UTF-8, summed over the
+ * arguments): the command line comes from whoever can talk to the engine, and
+ * one exec must not make a record the broker refuses. Whole arguments are
+ * kept while they fit; the rest is replaced by one marker naming the bytes cut.
+ */
+export function boundArguments(args: readonly string[], maxBytes: number): string[] {
+  const out: string[] = [];
+  let used = 0;
+  for (let i = 0; i < args.length; i++) {
+    const size = Buffer.byteLength(args[i]!);
+    if (used + size > maxBytes) {
+      const rest = args.slice(i).reduce((n, a) => n + Buffer.byteLength(a), 0);
+      out.push(truncatedArguments(rest));
+      return out;
+    }
+    out.push(args[i]!);
+    used += size;
+  }
+  return out;
+}
+
+/** The exec's own user, privilege, tty and command line (schemas/DockerEvent.avsc ExecFacts). */
+export function execFactsFromInspect(id: string, inspect: ExecInspect, maxArgumentBytes: number): ExecFacts {
+  const p = inspect.ProcessConfig ?? {};
+  return {
+    id,
+    user: orNull(p.user),
+    privileged: p.privileged === true,
+    tty: p.tty === true,
+    entrypoint: p.entrypoint ?? "",
+    arguments: boundArguments(p.arguments ?? [], maxArgumentBytes),
   };
 }
 

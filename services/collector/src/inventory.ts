@@ -101,3 +101,15 @@ export function reconcile(known: Inventory, listed: ListedContainer[]): Transiti
   }
   return out;
 }
+
+/**
+ * The container a network or volume event concerns (its `container`
+ * attribute), named from the inventory: "Container web connected to network
+ * bridge" rather than 64 hex digits. Null for events that name no container.
+ */
+export function relatedContainer(inventory: Inventory, e: EngineEvent): { id: string; name: string | null } | null {
+  if (e.Type === "container") return null;
+  const id = e.Actor.Attributes.container;
+  if (!id) return null;
+  return { id, name: inventory.get(id)?.name || null };
+}

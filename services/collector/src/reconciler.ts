@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import { listContainers } from "./engine.js";
 import { dockerTimeToNanos, factsFromInspect, type ContainerInspect } from "./facts.js";
 import type { Inspector } from "./inspector.js";
-import { applyChange, inventoryChange, reconcile, type Inventory, type Transition } from "./inventory.js";
+import { applyChange, inventoryChange, reconcile, relatedContainer, type Inventory, type Transition } from "./inventory.js";
 import type { Records } from "./records.js";
 import type { SpoolWriter } from "./spool-writer.js";
 
@@ -23,6 +23,8 @@ export interface Reconciler extends Component {
   baseline(docker: Docker): Promise<void>;
   /** A spooled container event changes the known inventory (committed with the same batch). */
   track(event: EngineEvent): void;
+  /** The container a network or volume event concerns, with its known name. */
+  related(event: EngineEvent): ReturnType<typeof relatedContainer>;
   /**
    * History was lost between `fromNano` and `toNano`: say so with a gap
    * record, then turn the difference between the last known inventory (plus
@@ -78,6 +80,7 @@ export function createReconciler({ writer, records, inspector, logger, metrics }
       inventory = baseline;
     },
     track,
+    related: (event) => relatedContainer(inventory, event),
     async historyGap(docker, fromNano, toNano, replay) {
       logger.warn({ fromNano: String(fromNano), toNano: String(toNano) }, `engine history overrun between ${fromNano} and ${toNano}; reconciling the container inventory`);
       metrics.inc("history_gaps_total", "times the engine's event history was overrun");

@@ -4,6 +4,9 @@ import { deadLetterHeaders } from "@dockwatch/kafka";
 import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry";
 import type { SpoolEntry } from "./spool.js";
 
+/** What the collector looked up about an engine event: the container's inspect, the exec's, the related container. */
+export type Enrichment = Partial<Pick<DockerEvent, "inspect" | "execInspect" | "container">>;
+
 export const nowNanos = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export interface RecordsDeps {
@@ -49,7 +52,7 @@ export function createRecords({ agent, topics, codec }: RecordsDeps) {
     setEngine(info: Engine): void {
       engine = info;
     },
-    event: (event: EngineEvent, line: string, inspect: ContainerFacts | null) => raw(event.Actor.ID || engine.id, record({ kind: "engine", event, raw: line, inspect })),
+    event: (event: EngineEvent, line: string, found: Enrichment) => raw(event.Actor.ID || engine.id, record({ kind: "engine", event, raw: line, ...found })),
     synthesized: (event: EngineEvent, inspect: ContainerFacts | null) => raw(event.Actor.ID, record({ kind: "synthesized", event, inspect })),
     status: (state: "connected" | "lost" | "heartbeat", message: string) => raw(engine.id, record({ kind: "status", status: { state, message } })),
     gap: (fromNano: bigint, toNano: bigint, dropped: number, reason: string) =>

@@ -37,7 +37,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     logger,
     metrics,
   });
-  const inspector = createInspector({ cacheSize: config.inspectCacheSize, metrics });
+  const inspector = createInspector({ cacheSize: config.inspectCacheSize, execArgumentBytes: config.execArgumentBytes, metrics });
   const reconciler = createReconciler({ writer, records, inspector, logger, metrics });
   const kafka = createKafkaClients({ clients, brokers: config.kafka.brokers, retry: retry.kafka, unknownAttempts: retry.unknownAttempts, logger });
   const publisher = createPublisher({

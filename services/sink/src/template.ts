@@ -73,6 +73,8 @@ export function alertIndexTemplate(replicas: number, names: AlertIndexNames = al
               name: keyword,
               imageName: keyword,
               labels: { type: "flattened", ignore_above: 1024 },
+              compose: { properties: { project: keyword, service: keyword } },
+              kubernetes: { properties: { namespace: keyword, pod: keyword, container: keyword } },
               inspect: {
                 properties: {
                   privileged: { type: "boolean" },

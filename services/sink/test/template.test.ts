@@ -205,6 +205,8 @@ describe("the document the sink indexes (alertDocument)", () => {
         name: "apache",
         imageName: "httpd",
         labels: { "com.example.team": "web" },
+        compose: { project: "shop", service: "web" },
+        kubernetes: { namespace: "payments", pod: "api-7d4b9", container: "api" },
         inspect: {
           privileged: true,
           capAdd: ["SYS_ADMIN"],

@@ -68,6 +68,8 @@ export function makeAlert(s: AlertSpec): Alert {
       name: container,
       imageName: s.image ?? "dockwatch/busybox:1.35.0",
       labels,
+      compose: null,
+      kubernetes: null,
       inspect: {
         privileged: (s.level ?? 3) >= 12,
         capAdd: ["NET_ADMIN"],
@@ -103,7 +105,7 @@ export interface SinkTestbed<E> {
  */
 export function sinkTestbed<X extends Record<string, string>>(run: string, logger: Logger, extra: X = {} as X) {
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     ELASTICSEARCH_URL: infra.elasticsearchUrl,
     TOPIC_ALERTS: `${run}.alerts`,
     SINK_CONSUMER_GROUP: `${run}-sink`,

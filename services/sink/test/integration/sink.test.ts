@@ -33,7 +33,7 @@ function alert(actor: string, n: number, description = `Container c${n} started`
     },
     location: "Wazuh-Docker",
     dockwatch: { version: "0.1.0", ruleset: "t" },
-    container: { id: actor, name: `c${n}`, imageName: "img", labels: { "com.example.team": "blue" }, inspect: null },
+    container: { id: actor, name: `c${n}`, imageName: "img", labels: { "com.example.team": "blue" }, compose: null, kubernetes: null, inspect: null },
   };
 }
 
