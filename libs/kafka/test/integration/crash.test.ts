@@ -17,11 +17,11 @@ const logger = createLogger("crash-test", process.env.LOG_LEVEL ?? "fatal");
 describe("a consumer that crashes for good (real Kafka)", () => {
   it("stops the service, which never reported itself ready", async () => {
     const run = unique("crash");
-    const settings = kafkaSettings({ KAFKA_BROKERS: infra.kafkaBrokers.join(",") }, "crash-test");
+    const settings = kafkaSettings(infra.kafkaEnv, "crash-test");
     const kafka = createKafka(settings, logger);
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [{ topic: `${run}.in` }]);
+    await ensureTopics(admin, [{ topic: `${run}.in` }], { durability: settings.durability });
     await admin.disconnect();
 
     const consumer = createBatchConsumer({ kafka, groupId: `${run}-group`, topic: `${run}.in`, logger, sessionTimeoutMs: 1_000, heartbeatIntervalMs: 300, handleBatch: async () => {} });

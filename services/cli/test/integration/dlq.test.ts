@@ -16,7 +16,7 @@ const logger = createLogger("dlq-cli-test", "silent");
 
 describe("dockwatch dlq (real Kafka)", () => {
   const run = unique("dlq-cli");
-  const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC_DLQ: `${run}.dlq` };
+  const env = { ...infra.kafkaEnv, TOPIC_DLQ: `${run}.dlq` };
   const settings = kafkaSettings(env, "dlq-test");
   const kafka = createKafka(settings, logger);
   const producer = createProducer(kafka);
@@ -25,7 +25,7 @@ describe("dockwatch dlq (real Kafka)", () => {
   before(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [{ topic: env.TOPIC_DLQ }, { topic: source.alerts }, { topic: source.raw }]);
+    await ensureTopics(admin, [{ topic: env.TOPIC_DLQ }, { topic: source.alerts }, { topic: source.raw }], { durability: settings.durability });
     await admin.disconnect();
     await producer.connect();
     const bad = (topic: string, stage: string, reason: string, n: number) =>

@@ -16,7 +16,7 @@ const logger = createLogger("rules-hostile-test", process.env.LOG_LEVEL ?? "warn
 describe("hostile messages on the decoded topic (real Kafka and Redis)", () => {
   const run = unique("rules-hostile");
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     REDIS_URL: infra.redisUrl,
     REDIS_KEY_PREFIX: `${run}:`,
     TOPIC_DECODED: `${run}.decoded`,
