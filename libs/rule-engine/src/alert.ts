@@ -70,7 +70,7 @@ export function buildAlert(event: DecodedEvent, rule: CompiledRule, ctx: AlertCo
     decoder: { name: "json" },
     data: { integration: "docker", docker: event.docker },
     location: ctx.location,
-    dockwatch: { version: ctx.version, ruleset: ctx.ruleset },
+    dockwatch: { version: ctx.version, ruleset: ctx.ruleset, truncated: event.truncated },
     container: event.container ? { ...event.container, inspect: event.inspect } : null,
   };
 }

@@ -31,6 +31,7 @@ export function createRecords({ agent, topics, codec }: RecordsDeps) {
     inspect: null,
     execInspect: null,
     container: null,
+    truncated: false,
     ...partial,
   });
 
