@@ -14,6 +14,7 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import type { RetryPolicy } from "@dockwatch/errors";
+import type { RecordBounds } from "./records.js";
 import { defaultStateDir, ensureStateDir } from "./state-dir.js";
 
 export interface CollectorRetryPolicies {
@@ -39,6 +40,8 @@ export interface CollectorConfig {
   spoolFlushMs: number;
   publishBatchMax: number;
   inspectCacheSize: number;
+  /** Byte bounds of a record (COLLECTOR_MAX_FIELD_BYTES, _MAP_BYTES, _TEXT_BYTES, _RECORD_BYTES): oversized fields are cut, with a marker. */
+  bounds: RecordBounds;
   retry: CollectorRetryPolicies;
   /** How long start waits for the engine before the service goes live without it (not ready). */
   engineWaitMs: number;
@@ -77,6 +80,11 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
       COLLECTOR_PUBLISH_RETRY_MIN: duration("200ms"),
       COLLECTOR_PUBLISH_RETRY_MAX: duration("10s"),
       COLLECTOR_UNKNOWN_ERROR_ATTEMPTS: int(5, 1, 1_000),
+      COLLECTOR_MAX_FIELD_BYTES: int(8_192, 64, 1_048_576),
+      COLLECTOR_MAX_MAP_BYTES: int(131_072, 1_024, 10_485_760),
+      COLLECTOR_MAX_TEXT_BYTES: int(262_144, 1_024, 10_485_760),
+      // Under Kafka's default message.max.bytes (1048588) with room for headers and batch framing.
+      COLLECTOR_MAX_RECORD_BYTES: int(786_432, 16_384, 104_857_600),
     },
     env,
   );
@@ -91,6 +99,12 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
     spoolFlushMs: v.COLLECTOR_SPOOL_FLUSH,
     publishBatchMax: v.COLLECTOR_PUBLISH_BATCH,
     inspectCacheSize: v.COLLECTOR_INSPECT_CACHE,
+    bounds: {
+      fieldBytes: v.COLLECTOR_MAX_FIELD_BYTES,
+      mapBytes: v.COLLECTOR_MAX_MAP_BYTES,
+      textBytes: v.COLLECTOR_MAX_TEXT_BYTES,
+      recordBytes: v.COLLECTOR_MAX_RECORD_BYTES,
+    },
     retry: {
       engine: connect,
       kafka: connect,

@@ -27,7 +27,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
   const metrics = new Metrics("dockwatch_collector");
   const { retry } = config;
   const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["DockerEvent"], topics: [{ topic: config.kafka.topics.raw }] });
-  const records = createRecords({ agent: config.identity.agent, topics: config.kafka.topics, codec: clients.codec });
+  const records = createRecords({ agent: config.identity.agent, topics: config.kafka.topics, codec: clients.codec, bounds: config.bounds });
   const writer = createSpoolWriter({
     stateDir: config.stateDir,
     maxEvents: config.spoolMaxEvents,
