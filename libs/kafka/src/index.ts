@@ -6,3 +6,4 @@ export * from "./records.js";
 export * from "./schema-store.js";
 export * from "./stage.js";
 export * from "./pipeline.js";
+export * from "./session-producer.js";
