@@ -23,7 +23,7 @@ export interface IntakeDeps {
 export interface Intake {
   /** An engine line as an event, or undefined when it is none (then it is dead-lettered). */
   parse(line: string): EngineEvent | undefined;
-  /** Spools an event once: enriched, advancing the checkpoint and the inventory in the same commit. */
+  /** Spools an event once: enriched, advancing the checkpoint and the inventory in the same commit as its record, never before it. */
   accept(docker: Docker, event: EngineEvent, line: string): Promise<void>;
 }
 
@@ -50,10 +50,15 @@ export function createIntake({ checkpoint, writer, records, reconciler, inspecto
         return;
       }
       const facts = await inspector.factsFor(docker, event);
+      // The record first (building and encoding it can fail): an event whose
+      // record does not exist is never marked as read, so a replay asks the
+      // engine for it again. The checkpoint is staged before the append, so a
+      // commit the append triggers carries both in one transaction.
+      const entry = records.event(event, line, facts);
       cp.add(event);
       writer.saveCheckpoint(cp);
+      writer.append(entry, event.timeNano);
       reconciler.track(event);
-      writer.append(records.event(event, line, facts), event.timeNano);
       metrics.inc("events_total", "engine events spooled");
     },
   };
