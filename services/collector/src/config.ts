@@ -36,6 +36,8 @@ export interface CollectorConfig {
   stateDir: string;
   /** Records the spool holds before it drops new engine events (and later reports a gap). */
   spoolMaxEvents: number;
+  /** Bytes the spool holds before it drops new engine events (the same policy as spoolMaxEvents). */
+  spoolMaxBytes: number;
   /** How long appended records wait to be committed (fsynced) together. */
   spoolFlushMs: number;
   publishBatchMax: number;
@@ -72,6 +74,7 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
       HEARTBEAT_INTERVAL: duration("30s"),
       COLLECTOR_STATE_DIR: optionalStr(),
       COLLECTOR_SPOOL_MAX_EVENTS: int(500_000, 100, 100_000_000),
+      COLLECTOR_SPOOL_MAX_BYTES: int(1_073_741_824, 1_048_576, 1_099_511_627_776),
       COLLECTOR_SPOOL_FLUSH: duration("20ms"),
       COLLECTOR_PUBLISH_BATCH: int(500, 1, 10_000),
       COLLECTOR_INSPECT_CACHE: int(10_000, 1, 1_000_000),
@@ -96,6 +99,7 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
     heartbeatMs: v.HEARTBEAT_INTERVAL,
     stateDir: ensureStateDir(v.COLLECTOR_STATE_DIR ?? defaultStateDir(process.getuid?.())),
     spoolMaxEvents: v.COLLECTOR_SPOOL_MAX_EVENTS,
+    spoolMaxBytes: v.COLLECTOR_SPOOL_MAX_BYTES,
     spoolFlushMs: v.COLLECTOR_SPOOL_FLUSH,
     publishBatchMax: v.COLLECTOR_PUBLISH_BATCH,
     inspectCacheSize: v.COLLECTOR_INSPECT_CACHE,

@@ -32,6 +32,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
   const writer = createSpoolWriter({
     stateDir: config.stateDir,
     maxEvents: config.spoolMaxEvents,
+    maxBytes: config.spoolMaxBytes,
     flushMs: config.spoolFlushMs,
     batchMax: config.publishBatchMax,
     records,

@@ -31,7 +31,7 @@ describe("the intake's order of durability", () => {
     const logger = createLogger("intake-test", "silent");
     const metrics = new Metrics("t");
     const records = createRecords({ agent: { id: "a", name: "a", ip: "127.0.0.1" }, topics: { raw: "raw", dlq: "dlq" }, codec });
-    const writer = createSpoolWriter({ stateDir, maxEvents: 100, flushMs: 1, batchMax: 10, records, logger, metrics });
+    const writer = createSpoolWriter({ stateDir, maxEvents: 100, maxBytes: 1_048_576, flushMs: 1, batchMax: 10, records, logger, metrics });
     await writer.start();
     const checkpoint = new Checkpoint();
     const intake = createIntake({
