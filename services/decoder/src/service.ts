@@ -14,7 +14,7 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { RecordError } from "@dockwatch/errors";
-import { createPipelineClients, createStage } from "@dockwatch/kafka";
+import { createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import {
   DEFAULT_BOUNDS,
@@ -105,9 +105,11 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     writes: ["DecodedEvent"],
     topics: [{ topic: topics.raw }, { topic: topics.decoded }],
   });
+  // The stage's own producer: a session renewed after the broker refused a record.
+  const output = createSessionProducer(clients.kafka, logger);
   const stage = createStage<DockerEvent, DecodedEvent>({
     kafka: clients.kafka,
-    producer: clients.producer,
+    producer: output,
     maxSendBytes: config.maxOutputBytes,
     groupId: config.groupId,
     inputTopic: topics.raw,
@@ -134,6 +136,6 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     logger,
     healthPort: config.runtime.healthPort,
     metrics,
-    components: [...clients.components, stage],
+    components: [...clients.components, output, stage],
   });
 }
