@@ -26,8 +26,14 @@ describe("the intake's order of durability", () => {
   it("checkpoints an event only with its record: an encode failure leaves it unread, so a replay spools it", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "intake-"));
     const real = createCodec({ store: new MemorySchemaStore() });
-    let failing = true;
-    const codec = { encode: (name: string, value: unknown) => (failing ? (() => { throw new RecordError("encode-failed", "not encodable"); })() : real.encode(name, value)) };
+    let mode: "bug" | "record" | "ok" = "bug";
+    const codec = {
+      encode: (name: string, value: unknown) => {
+        if (mode === "bug") throw new TypeError("a bug while encoding");
+        if (mode === "record") throw new RecordError("too-large", "no bound makes it fit");
+        return real.encode(name, value);
+      },
+    };
     const logger = createLogger("intake-test", "silent");
     const metrics = new Metrics("t");
     const records = createRecords({ agent: { id: "a", name: "a", ip: "127.0.0.1" }, topics: { raw: "raw", dlq: "dlq" }, codec });
@@ -45,20 +51,32 @@ describe("the intake's order of durability", () => {
     });
     const docker = {} as Docker;
     const event = ev(1_700_000_000_000_000_001n, "c1");
-    await assert.rejects(intake.accept(docker, event, "{}"), { code: "encode-failed" });
+    // A bug of ours while encoding (not a record error): thrown, and the event is not marked as read.
+    mode = "bug";
+    await assert.rejects(intake.accept(docker, event, "{}"), TypeError);
     writer.flush();
     assert.equal(writer.spool.checkpoint()?.has(event) ?? false, false, "not checkpointed without its record");
     assert.equal(writer.size, 0);
 
     // The replay (same event again) spools it, checkpoint and record in one commit.
-    failing = false;
+    mode = "ok";
     await intake.accept(docker, event, "{}");
     writer.flush();
     assert.equal(writer.spool.checkpoint()?.has(event), true);
     assert.equal(writer.size, 1);
+
+    // An event no bound can make into a record: its line goes to the dead-letter topic, checkpointed with it.
+    mode = "record";
+    const other = ev(1_700_000_000_000_000_002n, "c2");
+    await intake.accept(docker, other, `{"x":"${"y".repeat(100_000)}"}`);
+    writer.flush();
+    assert.equal(writer.spool.checkpoint()?.has(other), true);
+    const [, letter] = writer.read(10);
+    assert.equal(letter?.topic, "dlq");
+    assert.ok(letter!.value.length <= 65_536);
     await writer.stop();
     const reopened = Spool.open(stateDir);
-    assert.equal(reopened.size, 1);
+    assert.equal(reopened.size, 2);
     reopened.close();
   });
 });
