@@ -26,6 +26,45 @@ export const truncationMarker = (cutBytes: number): string => `…[truncated ${c
 const MIN_VALUE_BYTES = 48;
 
 const bytesOf = (s: string): number => Buffer.byteLength(s, "utf8");
+/** A UTF-8 byte count good enough to tell that a string fits: exact only when it might not (a UTF-16 unit is at most 3 bytes). */
+const sizeIfSmall = (s: string, max: number): number => (s.length * 3 <= max ? s.length * 3 : bytesOf(s));
+
+/** Whether every string of a plain value is within fieldBytes and every string list within mapBytes (no copy: the common case). */
+function fitsDeep(value: unknown, b: Bounds): boolean {
+  if (typeof value === "string") return sizeIfSmall(value, b.fieldBytes) <= b.fieldBytes;
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === "string")) return listFits(value as string[], b);
+    return value.every((v) => fitsDeep(v, b));
+  }
+  if (value !== null && typeof value === "object" && !isLosslessNumber(value)) {
+    for (const [k, v] of Object.entries(value)) if (sizeIfSmall(k, b.fieldBytes) > b.fieldBytes || !fitsDeep(v, b)) return false;
+  }
+  return true;
+}
+
+function listFits(list: readonly string[], b: Bounds): boolean {
+  let total = 0;
+  for (const s of list) {
+    const n = sizeIfSmall(s, b.fieldBytes);
+    if (n > b.fieldBytes) return false;
+    total += n;
+  }
+  return total <= b.mapBytes || list.reduce((t, s) => t + bytesOf(s), 0) <= b.mapBytes;
+}
+
+function mapFits(map: Record<string, string>, b: Bounds): boolean {
+  let total = 0;
+  for (const k in map) {
+    const kn = sizeIfSmall(k, b.fieldBytes);
+    const vn = sizeIfSmall(map[k]!, b.fieldBytes);
+    if (kn > b.fieldBytes || vn > b.fieldBytes) return false;
+    total += kn + vn;
+  }
+  if (total <= b.mapBytes) return true;
+  let exact = 0;
+  for (const k in map) exact += bytesOf(k) + bytesOf(map[k]!);
+  return exact <= b.mapBytes;
+}
 
 /** Records whether any bound cut something. */
 class Cuts {
@@ -79,6 +118,7 @@ export const MORE_ENTRIES_KEY = "…truncated";
  * (MORE_ENTRIES_KEY) says how many entries and bytes were left out.
  */
 function boundMap(map: Record<string, string>, b: Bounds, cuts: Cuts): Record<string, string> {
+  if (mapFits(map, b)) return map;
   const entries = Object.entries(map).map(([k, v]) => [cut(k, b.fieldBytes, cuts), cut(v, b.fieldBytes, cuts)] as [string, string]);
   const keyBytes = entries.reduce((n, [k]) => n + bytesOf(k), 0);
   const valueSizes = entries.map(([, v]) => bytesOf(v));
@@ -107,6 +147,7 @@ function boundMap(map: Record<string, string>, b: Bounds, cuts: Cuts): Record<st
 
 /** A string list within `b`, the same way as a map's values; a list too long to fit keeps its head and says how many items were cut. */
 function boundList(list: readonly string[], b: Bounds, cuts: Cuts): string[] {
+  if (listFits(list, b)) return list as string[];
   const items = list.map((s) => cut(s, b.fieldBytes, cuts));
   const sizes = items.map(bytesOf);
   const total = sizes.reduce((n, s) => n + s, 0);
@@ -123,13 +164,18 @@ function boundList(list: readonly string[], b: Bounds, cuts: Cuts): string[] {
 
 /** Every string in a plain value (inspect facts) to fieldBytes, and every list of strings in it as a list. */
 function boundDeep<T>(value: T, b: Bounds, cuts: Cuts): T {
+  if (fitsDeep(value, b)) return value;
+  return copyBounded(value, b, cuts);
+}
+
+function copyBounded<T>(value: T, b: Bounds, cuts: Cuts): T {
   if (typeof value === "string") return cut(value, b.fieldBytes, cuts) as T;
   if (Array.isArray(value)) {
     if (value.every((v) => typeof v === "string")) return boundList(value as string[], b, cuts) as T;
     return value.map((v: unknown) => boundDeep(v, b, cuts)) as T;
   }
   if (value !== null && typeof value === "object" && !isLosslessNumber(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, boundDeep(v, b, cuts)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [cut(k, b.fieldBytes, cuts), boundDeep(v, b, cuts)])) as T;
   }
   return value;
 }
