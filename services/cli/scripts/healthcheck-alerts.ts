@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { busyboxImage, docker, unique } from "@dockwatch/test-helpers";
+import { busyboxImage, docker, unique, waitFor } from "@dockwatch/test-helpers";
 import { startStack } from "../test/integration/stack.js";
 
 const { values } = parseArgs({
@@ -33,8 +33,10 @@ async function measure(label: string, env: Record<string, string>): Promise<Map<
   const names = Array.from({ length: containers }, (_, i) => `${run}-c${i}`);
   try {
     const ids = await Promise.all(names.map((n) => docker("run", "-d", "--health-cmd", "true", "--health-interval", values.interval!, "--name", n, busyboxImage(), "sleep", "3600")));
-    // Count from a moment after the start alerts: the steady state is what an hour is made of.
-    await new Promise((r) => setTimeout(r, 5_000));
+    // Count from a moment after every container turned healthy (a one-time alert each): the steady state is what an hour is made of.
+    const healthy = async () => (await Promise.all(names.map((n) => docker("inspect", "--format", "{{.State.Health.Status}}", n)))).every((s) => s === "healthy");
+    await waitFor("every container healthy", healthy, 120_000, 500);
+    await new Promise((r) => setTimeout(r, 3_000));
     const from = new Date().toISOString();
     process.stderr.write(`${label}: ${containers} containers probed every ${values.interval} for ${seconds}s…\n`);
     await new Promise((r) => setTimeout(r, seconds * 1000));
