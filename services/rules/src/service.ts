@@ -11,7 +11,7 @@ import {
   type KafkaSettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { createPipelineClients, createStage } from "@dockwatch/kafka";
+import { createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import { randomUUID } from "node:crypto";
 import { isRetryable } from "@dockwatch/errors";
@@ -116,9 +116,11 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     }
   };
 
+  // Alerts go out through a session renewed after the broker refused a record (kafkajs's idempotent session is then out of step).
+  const output = createSessionProducer(clients.kafka, logger);
   const stage = createStage<DecodedEvent, Alert>({
     kafka: clients.kafka,
-    producer: clients.producer,
+    producer: output,
     groupId: config.groupId,
     inputTopic: topics.decoded,
     logger,
@@ -158,7 +160,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     logger,
     async emit(transitions) {
       const messages = transitions.flatMap((t) => hostAlerts(t).map((alert) => ({ key: t.agentId, value: encode(alert) })));
-      if (messages.length > 0) await clients.producer.send({ topic: topics.alerts, acks: -1, messages });
+      if (messages.length > 0) await output.sendBatch({ acks: -1, topicMessages: [{ topic: topics.alerts, messages }] });
     },
   });
   const ruleset = holder.current();
@@ -171,6 +173,6 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     logger,
     healthPort: config.runtime.healthPort,
     metrics,
-    components: [holder, redisComponent(redis, logger, { required: false }), ...clients.components, stage, sweeper],
+    components: [holder, redisComponent(redis, logger, { required: false }), ...clients.components, output, stage, sweeper],
   });
 }
