@@ -1,0 +1,75 @@
+// npm run chaos: the whole stack under faults, with a report.
+//   npm run chaos -- [--scenarios a,b] [--rate 50] [--load 30] [--outage 60] [--hostile 10000] [--oversize 20] [--engine-runs 10] [--settle 300] [--report-dir reports]
+// Do not run it under flock: it takes /tmp/dockwatch-infra.lock itself (shared,
+// and exclusively while it stops the shared Elasticsearch or dockerd).
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { repoRoot } from "../../src/paths.js";
+import { reportTable, writeReport } from "./report.js";
+import { runChaos, scenarioNames } from "./run.js";
+import type { ChaosOptions } from "./scenarios.js";
+
+const { values } = parseArgs({
+  options: {
+    scenarios: { type: "string", default: scenarioNames().join(",") },
+    rate: { type: "string", default: "50" },
+    load: { type: "string", default: "30" },
+    outage: { type: "string", default: "60" },
+    hostile: { type: "string", default: "10000" },
+    oversize: { type: "string", default: "20" },
+    "engine-runs": { type: "string", default: "10" },
+    settle: { type: "string", default: "300" },
+    "report-dir": { type: "string", default: resolve(repoRoot, "reports") },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run chaos -- [options]
+
+Runs the four services on the real Kafka, Elasticsearch, engine and a private
+Redis, puts a known load on them (synthetic raw events injected to the raw
+topic, and real containers on the engine), then, scenario by scenario, injects
+a fault and compares Elasticsearch with the exact expected alert ids.
+Writes <report-dir>/chaos.md and chaos.json. Exit code 1 when a scenario fails.
+
+  --scenarios LIST     comma-separated (default: all)
+                       ${scenarioNames().join(", ")}
+  --rate N             synthetic raw events per second under load (default 50)
+  --load S             seconds of load around each fault (default 30)
+  --outage S           seconds Elasticsearch / Redis / dockerd stay down (default 60)
+  --hostile N          hostile messages per consumed topic (default 10000)
+  --oversize N         oversize (valid, ~900 KB padded) records per topic (default 20)
+  --engine-runs N      real containers (docker run --rm) per scenario (default 10)
+  --settle S           seconds to wait for the expected state after a fault (default 300)
+  --report-dir DIR     where the report goes (default reports/ at the repository root)
+
+Stopping the shared Elasticsearch and dockerd takes /tmp/dockwatch-infra.lock
+exclusively; do not wrap this command in flock.`);
+  process.exit(0);
+}
+
+const num = (name: string, v: string | undefined) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`chaos: --${name} must be a number >= 0, got ${v}`);
+    process.exit(2);
+  }
+  return n;
+};
+const opts: ChaosOptions = {
+  rate: num("rate", values.rate),
+  loadSeconds: num("load", values.load),
+  outageSeconds: num("outage", values.outage),
+  hostile: num("hostile", values.hostile),
+  oversize: num("oversize", values.oversize),
+  engineRuns: num("engine-runs", values["engine-runs"]),
+  settleSeconds: num("settle", values.settle),
+};
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} chaos: ${line}\n`);
+const command = `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim();
+const outcome = await runChaos(opts, values.scenarios!.split(",").map((s) => s.trim()).filter(Boolean), log);
+const files = writeReport(values["report-dir"]!, outcome.results, opts, { run: outcome.run, command, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt });
+console.log(reportTable(outcome.results));
+log(`report: ${files.markdown}, ${files.json}`);
+process.exit(outcome.results.some((r) => r.status === "fail" || r.status === "error") ? 1 : 0);

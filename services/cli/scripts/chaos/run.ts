@@ -1,0 +1,42 @@
+// One chaos run: a world (stack + private Redis + injector + DLQ reader), the
+// chosen scenarios in turn on it, the results. Used by main.ts (npm run chaos)
+// and by the reduced run in the integration tests.
+import { unique } from "@dockwatch/test-helpers";
+import { acquireLock, type HeldLock } from "./lock.js";
+import { allScenarios, runScenario, type ChaosOptions, type ScenarioResult } from "./scenarios.js";
+import { openWorld } from "./world.js";
+
+export interface ChaosRun {
+  run: string;
+  results: ScenarioResult[];
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export function scenarioNames(): string[] {
+  return allScenarios().map((s) => s.name);
+}
+
+export async function runChaos(opts: ChaosOptions, names: string[], log: (line: string) => void, run = unique("chaos")): Promise<ChaosRun> {
+  const known = allScenarios();
+  const chosen = names.map((n) => {
+    const s = known.find((k) => k.name === n);
+    if (!s) throw new Error(`unknown scenario ${n} (known: ${known.map((k) => k.name).join(", ")})`);
+    return s;
+  });
+  const startedAt = new Date();
+  // Shared while using the shared Kafka/Elasticsearch, like every integration test.
+  const locks: { shared?: HeldLock } = { shared: await acquireLock("shared") };
+  const world = await openWorld(run, log);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const [i, scenario] of chosen.entries()) {
+      log(`scenario ${i + 1}/${chosen.length}: ${scenario.name}`);
+      results.push(await runScenario(world, scenario, opts, locks));
+    }
+  } finally {
+    await world.close();
+    await locks.shared?.release();
+  }
+  return { run, results, startedAt, finishedAt: new Date() };
+}
