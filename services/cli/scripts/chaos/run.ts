@@ -3,7 +3,7 @@
 // and by the reduced run in the integration tests.
 import { unique } from "@dockwatch/test-helpers";
 import { acquireLock, type HeldLock } from "./lock.js";
-import { allScenarios, runScenario, type ChaosOptions, type ScenarioResult } from "./scenarios.js";
+import { allScenarios, errorResult, runScenario, type ChaosOptions, type ScenarioResult } from "./scenarios.js";
 import { openWorld } from "./world.js";
 
 export interface ChaosRun {
@@ -32,6 +32,21 @@ export async function runChaos(opts: ChaosOptions, names: string[], log: (line: 
   try {
     for (const [i, scenario] of chosen.entries()) {
       log(`scenario ${i + 1}/${chosen.length}: ${scenario.name}`);
+      const skip = await scenario.skip?.();
+      if (scenario.ownWorld && !skip) {
+        let own: Awaited<ReturnType<NonNullable<typeof scenario.ownWorld>>> | undefined;
+        try {
+          own = await scenario.ownWorld(`${run}-${scenario.name}`, log, (r, env) => openWorld(r, log, env));
+          results.push(await runScenario(own.world, scenario, opts, locks, own.extra));
+        } catch (err) {
+          log(`${scenario.name}: could not set up its world: ${(err as Error).message}`);
+          results.push(errorResult(scenario.name, `could not set up its world: ${(err as Error).message}`));
+        } finally {
+          await own?.world.close();
+          await own?.dispose();
+        }
+        continue;
+      }
       results.push(await runScenario(world, scenario, opts, locks));
     }
   } finally {

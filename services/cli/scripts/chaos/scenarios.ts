@@ -1,11 +1,12 @@
 // The chaos scenarios: each puts load on the stack, injects one fault, then
 // waits until Elasticsearch holds every expected alert (and the DLQ every
 // hostile message) or a timeout, and compares.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
 import { busyboxImage, docker, infraLocal } from "@dockwatch/test-helpers";
+import { repoRoot } from "../../src/paths.js";
 import type { Message } from "kafkajs";
 import { SERVICES, type ServiceName } from "../../src/index.js";
 import { compare, type Comparison } from "./compare.js";
@@ -59,6 +60,8 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
   /** Why it cannot run here, if it cannot. */
   skip?(): Promise<string | undefined>;
+  /** A world of its own (other infrastructure) instead of the run's shared one. */
+  ownWorld?(run: string, log: (line: string) => void, open: (run: string, env: Record<string, string>) => Promise<World>): Promise<{ world: World; extra: unknown; dispose(): Promise<void> }>;
 }
 
 /** What a scenario records while it runs; the harness compares it at the end. */
@@ -89,6 +92,8 @@ export interface ScenarioContext {
   /** Marks the end of the fault (recovery is measured from here). */
   faultEnded(): void;
   exclusiveLock(): Promise<HeldLock>;
+  /** What the scenario's own world came with (ownWorld's extra). */
+  extra?: unknown;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -248,16 +253,97 @@ const bigLabelScenario: Scenario = {
   },
 };
 
+/** A 3-node KRaft cluster of its own (infra/local with KAFKA_NODES=3 and a state dir of its own), beside the shared broker. */
+export class KafkaCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), "dockwatch-chaos-kafka3-"));
+  constructor(readonly firstPort: number, readonly nodes = 3) {}
+  get brokers(): string[] {
+    return Array.from({ length: this.nodes }, (_, i) => `127.0.0.1:${this.firstPort + i}`);
+  }
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, DOCKWATCH_INFRA_STATE: this.dir, KAFKA_NODES: String(this.nodes), KAFKA_PORT: String(this.firstPort) };
+  }
+  private async infra(...args: string[]): Promise<void> {
+    const { execFile } = await import("node:child_process");
+    await new Promise<void>((resolve, reject) =>
+      execFile(join(repoRoot, "infra/local"), args, { env: this.env(), maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) => (err ? reject(new Error(`infra/local ${args.join(" ")}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`)) : resolve())),
+    );
+  }
+  start(): Promise<void> {
+    return this.infra("start", "kafka");
+  }
+  /** kill -9 of one node's process group (node ids are 1..N, as the broker ids). */
+  kill9(nodeId: number): void {
+    const pid = Number(readFileSync(join(this.dir, "run", `kafka-${nodeId}.pid`), "utf8").trim());
+    process.kill(-pid, "SIGKILL");
+  }
+  async dispose(): Promise<void> {
+    await this.infra("stop", "kafka").catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function hasMultiBrokerInfra(): boolean {
+  return readFileSync(join(repoRoot, "infra/local"), "utf8").includes("KAFKA_NODES");
+}
+
 const leaderKillScenario: Scenario = {
   name: "leader-kill",
-  description: "the partition leader broker killed (-9) in a 3-broker KRaft cluster",
+  description: "the leader of the raw topic's partition 0 killed (-9) in a 3-broker KRaft cluster (replication factor 3, min.insync.replicas 2), restarted after 10 s, under load",
   async skip() {
-    const script = await import("node:fs").then((fs) => fs.readFileSync(new URL("../../../../infra/local", import.meta.url), "utf8"));
-    if (!script.includes("KAFKA_NODES")) return "infra/local has no multi-broker support (KAFKA_NODES) on this branch yet (rel-durability not merged)";
-    return "the 3-broker leader kill is not implemented in this harness yet";
+    if (!hasMultiBrokerInfra()) return "infra/local has no multi-broker support (KAFKA_NODES) on this branch (rel-durability not merged)";
+    return undefined;
   },
-  async run() {},
+  async ownWorld(run, log, open) {
+    const cluster = new KafkaCluster(await freePortRange(6));
+    log(`starting a 3-node Kafka cluster on ${cluster.brokers.join(",")} (state ${cluster.dir})…`);
+    await cluster.start();
+    try {
+      const world = await open(run, { KAFKA_BROKERS: cluster.brokers.join(","), KAFKA_REPLICATION_FACTOR: "3", KAFKA_MIN_INSYNC_REPLICAS: "2" });
+      return { world, extra: cluster, dispose: () => cluster.dispose() };
+    } catch (err) {
+      await cluster.dispose();
+      throw err;
+    }
+  },
+  async run({ world, opts, log, underLoad, faultEnded, extra }) {
+    const cluster = extra as KafkaCluster;
+    const admin = world.clients.kafka.admin();
+    await admin.connect();
+    try {
+      await underLoad(async () => {
+        await sleep(randomMoment(opts));
+        const meta = await admin.fetchTopicMetadata({ topics: [world.topics.raw] });
+        const leader = meta.topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
+        log(`kill -9 of broker ${leader}, leader of ${world.topics.raw}/0`);
+        cluster.kill9(leader);
+        await sleep(10_000);
+        await cluster.start();
+        log(`broker ${leader} back`);
+        faultEnded();
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  },
 };
+
+/** The first of `count` consecutive TCP ports free right now. */
+async function freePortRange(count: number): Promise<number> {
+  const { createServer } = await import("node:net");
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+  for (let base = 29092; base < 40000; base += count) {
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error("no free port range for the Kafka cluster");
+}
 
 /** Every scenario of the full run, in order. */
 export function allScenarios(): Scenario[] {
@@ -324,13 +410,11 @@ async function syntheticLoop(world: World, ledger: Ledger, rate: number, stop: (
   if (sendFailures) ledger.notes.push(`${sendFailures} injection batches not acknowledged by Kafka (not expected)`);
 }
 
-/** Runs one scenario on the world and compares Elasticsearch with what it expects. */
-export async function runScenario(world: World, scenario: Scenario, opts: ChaosOptions, locks: { shared?: HeldLock }): Promise<ScenarioResult> {
-  const log = (line: string) => world.log(`[${scenario.name}] ${line}`);
-  const ledger = new Ledger(scenario.name, `${world.run}-${scenario.name}-s`, `${world.run}-${scenario.name}-e`);
-  const result: ScenarioResult = {
-    scenario: scenario.name,
-    status: "pass",
+/** The result of a scenario that could not run. */
+export function errorResult(scenario: string, note: string): ScenarioResult {
+  return {
+    scenario,
+    status: "error",
     expected: 0,
     indexed: 0,
     missing: 0,
@@ -341,9 +425,16 @@ export async function runScenario(world: World, scenario: Scenario, opts: ChaosO
     recoveryMs: null,
     unexpected: {},
     dlqReasons: {},
-    notes: ledger.notes,
+    notes: [note],
     examples: { missing: [], duplicated: [], notInDlq: [] },
   };
+}
+
+/** Runs one scenario on the world and compares Elasticsearch with what it expects. */
+export async function runScenario(world: World, scenario: Scenario, opts: ChaosOptions, locks: { shared?: HeldLock }, extra?: unknown): Promise<ScenarioResult> {
+  const log = (line: string) => world.log(`[${scenario.name}] ${line}`);
+  const ledger = new Ledger(scenario.name, `${world.run}-${scenario.name}-s`, `${world.run}-${scenario.name}-e`);
+  const result: ScenarioResult = { ...errorResult(scenario.name, ""), status: "pass", notes: ledger.notes };
   const skip = await scenario.skip?.();
   if (skip) {
     log(`skipped: ${skip}`);
@@ -351,6 +442,7 @@ export async function runScenario(world: World, scenario: Scenario, opts: ChaosO
   }
   const ctx: ScenarioContext = {
     world,
+    extra,
     ledger,
     opts,
     log,
