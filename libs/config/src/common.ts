@@ -1,10 +1,12 @@
 import { hostname, networkInterfaces } from "node:os";
-import { INDEX_PREFIX, TOPICS, alertIndexNames, type AlertIndexNames } from "@dockwatch/contracts";
+import { DEFAULT_DURABILITY, INDEX_PREFIX, TOPICS, alertIndexNames, type AlertIndexNames, type Durability } from "@dockwatch/contracts";
 import {
   ConfigError,
   bool,
   fileContents,
   hostPortList,
+  int,
+  optionalInt,
   indexPrefix,
   logLevel,
   optionalOneOf,
@@ -33,6 +35,26 @@ export interface KafkaSettings {
   ssl: TlsSettings | false;
   sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
   topics: { raw: string; decoded: string; alerts: string; dlq: string; schemas: string };
+  /** Applied to the topics dockwatch creates (README "Durability"); existing topics are only checked. */
+  durability: Durability;
+}
+
+/** Kafka's own limit on replicas of a partition is far higher; more than this is a typo. */
+const MAX_REPLICAS = 16;
+
+/**
+ * KAFKA_MIN_INSYNC_REPLICAS defaults to 2 (one broker may be lost without
+ * stopping writes), or 1 when the replication factor leaves no room for that;
+ * set above the replication factor, every acks=all send would fail.
+ */
+function kafkaDurability(replicationFactor: number, minInsyncReplicas: number | undefined): Durability {
+  if (minInsyncReplicas === undefined) {
+    return { replicationFactor, minInsyncReplicas: Math.max(1, Math.min(DEFAULT_DURABILITY.minInsyncReplicas, replicationFactor - 1)) };
+  }
+  if (minInsyncReplicas > replicationFactor) {
+    throw new ConfigError("KAFKA_MIN_INSYNC_REPLICAS", `at most KAFKA_REPLICATION_FACTOR (${replicationFactor})`, String(minInsyncReplicas));
+  }
+  return { replicationFactor, minInsyncReplicas };
 }
 
 export function kafkaSettings(env: Env, service: string): KafkaSettings {
@@ -53,9 +75,12 @@ export function kafkaSettings(env: Env, service: string): KafkaSettings {
       TOPIC_ALERTS: str(TOPICS.alerts),
       TOPIC_DLQ: str(TOPICS.dlq),
       TOPIC_SCHEMAS: str(TOPICS.schemas),
+      KAFKA_REPLICATION_FACTOR: int(DEFAULT_DURABILITY.replicationFactor, 1, MAX_REPLICAS),
+      KAFKA_MIN_INSYNC_REPLICAS: optionalInt(1, MAX_REPLICAS),
     },
     env,
   );
+  const durability = kafkaDurability(v.KAFKA_REPLICATION_FACTOR, v.KAFKA_MIN_INSYNC_REPLICAS);
   const tlsFiles = v.KAFKA_SSL_CA_FILE ?? v.KAFKA_SSL_CERT_FILE ?? v.KAFKA_SSL_KEY_FILE;
   let sasl: KafkaSettings["sasl"];
   if (v.KAFKA_SASL_MECHANISM) {
@@ -83,6 +108,7 @@ export function kafkaSettings(env: Env, service: string): KafkaSettings {
       dlq: v.TOPIC_DLQ,
       schemas: v.TOPIC_SCHEMAS,
     },
+    durability,
   };
 }
 

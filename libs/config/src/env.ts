@@ -52,6 +52,15 @@ export const int = (fallback: number, min: number, max: number) =>
       .pipe(z.number().int().min(min).max(max)),
   );
 
+export const optionalInt = (min: number, max: number) =>
+  setting(
+    `an integer from ${min} to ${max}`,
+    optionalString
+      .refine((v) => v === undefined || /^-?\d+$/.test(v))
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .pipe(z.number().int().min(min).max(max).optional()),
+  );
+
 /** A TCP port; 0 asks the OS for any free one (tests). */
 export const port = (fallback: number) => int(fallback, 0, 65535);
 

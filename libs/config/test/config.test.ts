@@ -22,6 +22,11 @@ const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }>
   { env: { KAFKA_SASL_MECHANISM: "plain" }, build: (e) => kafkaSettings(e, "t"), line: "KAFKA_SASL_USERNAME: expected a user name when KAFKA_SASL_MECHANISM is set, got nothing" },
   { env: { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" }, build: (e) => kafkaSettings(e, "t"), line: "KAFKA_SASL_PASSWORD: expected a password when KAFKA_SASL_MECHANISM is set, got nothing" },
   { env: { KAFKA_SSL_CA_FILE: "/nonexistent/ca.pem" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_SSL_CA_FILE: expected the path of a readable file, got "/nonexistent/ca.pem"' },
+  { env: { KAFKA_REPLICATION_FACTOR: "0" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_REPLICATION_FACTOR: expected an integer from 1 to 16, got "0"' },
+  { env: { KAFKA_REPLICATION_FACTOR: "three" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_REPLICATION_FACTOR: expected an integer from 1 to 16, got "three"' },
+  { env: { KAFKA_MIN_INSYNC_REPLICAS: "2.5" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_MIN_INSYNC_REPLICAS: expected an integer from 1 to 16, got "2.5"' },
+  { env: { KAFKA_MIN_INSYNC_REPLICAS: "4" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_MIN_INSYNC_REPLICAS: expected at most KAFKA_REPLICATION_FACTOR (3), got "4"' },
+  { env: { KAFKA_REPLICATION_FACTOR: "1", KAFKA_MIN_INSYNC_REPLICAS: "2" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_MIN_INSYNC_REPLICAS: expected at most KAFKA_REPLICATION_FACTOR (1), got "2"' },
   { env: { ELASTICSEARCH_URL: "localhost:9200" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "localhost:9200"' },
   { env: { ELASTICSEARCH_URL: "ftp://x" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "ftp://x"' },
   { env: { ELASTICSEARCH_USERNAME: "elastic" }, build: elasticsearchSettings, line: "ELASTICSEARCH_PASSWORD: expected a password when ELASTICSEARCH_USERNAME is set, got nothing" },
@@ -56,6 +61,7 @@ describe("config: defaults and normalization", () => {
     assert.equal(kafka.ssl, false);
     assert.equal(kafka.topics.raw, "docker.events.raw");
     assert.equal(kafka.topics.schemas, "dockwatch.schemas");
+    assert.deepEqual(kafka.durability, { replicationFactor: 3, minInsyncReplicas: 2 }, "right for 3 brokers");
     assert.equal(elasticsearchSettings({}).url, "http://localhost:9200");
     assert.equal(redisSettings({}).url, "redis://localhost:6379");
     assert.equal(runtimeSettings({}, 9483).healthPort, 9483);
@@ -101,5 +107,18 @@ describe("config: defaults and normalization", () => {
     assert.equal(parse("5m"), 300_000);
     assert.equal(parse("2h"), 7_200_000);
     assert.equal(parse("1500"), 1500);
+  });
+});
+
+describe("config: Kafka durability", () => {
+  const durability = (env: Env) => kafkaSettings(env, "t").durability;
+  it("takes both settings as given", () => {
+    assert.deepEqual(durability({ KAFKA_REPLICATION_FACTOR: "5", KAFKA_MIN_INSYNC_REPLICAS: "3" }), { replicationFactor: 5, minInsyncReplicas: 3 });
+    assert.deepEqual(durability({ KAFKA_REPLICATION_FACTOR: "1", KAFKA_MIN_INSYNC_REPLICAS: "1" }), { replicationFactor: 1, minInsyncReplicas: 1 });
+  });
+  it("defaults min.insync to 2, or to what a smaller replication factor allows", () => {
+    assert.deepEqual(durability({ KAFKA_REPLICATION_FACTOR: "1" }), { replicationFactor: 1, minInsyncReplicas: 1 });
+    assert.deepEqual(durability({ KAFKA_REPLICATION_FACTOR: "2" }), { replicationFactor: 2, minInsyncReplicas: 1 });
+    assert.deepEqual(durability({ KAFKA_REPLICATION_FACTOR: "5" }), { replicationFactor: 5, minInsyncReplicas: 2 });
   });
 });

@@ -26,6 +26,41 @@ export const TOPIC_SPECS = {
 
 export type TopicRole = keyof typeof TOPIC_SPECS;
 
+/**
+ * How many copies of each record the cluster keeps (replication factor) and
+ * how many of them must have it before an acks=all send succeeds
+ * (min.insync.replicas): KAFKA_REPLICATION_FACTOR, KAFKA_MIN_INSYNC_REPLICAS.
+ */
+export interface Durability {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+}
+
+/**
+ * The default, right for a cluster of 3 brokers or more: any one broker may
+ * fail (or restart for an upgrade) without losing an acknowledged record and
+ * without stopping writes. dockwatch never lowers it on its own; a cluster
+ * with fewer brokers must say so (see SINGLE_BROKER_DURABILITY).
+ */
+export const DEFAULT_DURABILITY: Durability = { replicationFactor: 3, minInsyncReplicas: 2 };
+
+/**
+ * What one broker can give, set explicitly by the single-broker stacks
+ * (infra/local's default, docker-compose.yml, `dockwatch up` on infra/local's
+ * broker and the tests on it): one copy, so a broker's disk is the only copy.
+ */
+export const SINGLE_BROKER_DURABILITY: Durability = { replicationFactor: 1, minInsyncReplicas: 1 };
+
+/**
+ * The durability a local cluster of `brokers` nodes gets (infra/local spells
+ * the same rule in bash; topology.test.ts checks): up to 3 copies, and one
+ * broker may be lost without stopping writes whenever there are two or more.
+ */
+export function durabilityFor(brokers: number): Durability {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, minInsyncReplicas: Math.max(1, replicationFactor - 1) };
+}
+
 /** Default topic names (TOPIC_RAW, TOPIC_DECODED, TOPIC_ALERTS, TOPIC_DLQ, TOPIC_SCHEMAS). */
 export const TOPICS = {
   raw: TOPIC_SPECS.raw.name,

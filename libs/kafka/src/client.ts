@@ -1,7 +1,6 @@
 import type { KafkaSettings } from "@dockwatch/config";
-import { DEFAULT_PARTITIONS } from "@dockwatch/contracts";
 import type { Logger } from "@dockwatch/runtime";
-import { Kafka, Partitioners, logLevel, type Admin, type Producer, type SASLOptions } from "kafkajs";
+import { Kafka, Partitioners, logLevel, type Producer, type SASLOptions } from "kafkajs";
 
 /** kafkajs client from the validated settings; its logs go through our logger. */
 export function createKafka(settings: KafkaSettings, logger: Logger, options: { retries?: number } = {}): Kafka {
@@ -39,31 +38,4 @@ export function createProducer(kafka: Kafka): Producer {
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-}
-
-export interface TopicSpec {
-  topic: string;
-  numPartitions?: number;
-  compacted?: boolean;
-}
-
-/** Creates the topics that do not exist yet (idempotent); existing ones are left as they are. */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = specs.filter((s) => !existing.has(s.topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.numPartitions ?? DEFAULT_PARTITIONS,
-        replicationFactor: -1,
-        configEntries: s.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
-      })),
-    });
-  } catch (err) {
-    // Another instance created it between listTopics and createTopics.
-    if ((err as { type?: string }).type !== "TOPIC_ALREADY_EXISTS") throw err;
-  }
 }

@@ -5,4 +5,5 @@ export * from "./plan.js";
 export * from "./records.js";
 export * from "./schema-store.js";
 export * from "./stage.js";
+export * from "./topics.js";
 export * from "./pipeline.js";

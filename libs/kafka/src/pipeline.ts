@@ -4,9 +4,10 @@ import { TOPIC_SPECS } from "@dockwatch/contracts";
 import { DependencyError } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import type { Kafka, Producer } from "kafkajs";
-import { createKafka, createProducer, ensureTopics, type TopicSpec } from "./client.js";
+import { createKafka, createProducer } from "./client.js";
 import { KafkaSchemaStore } from "./schema-store.js";
 import { producerComponent } from "./stage.js";
+import { ensureTopics, type TopicSpec } from "./topics.js";
 
 export interface PipelineClients {
   kafka: Kafka;
@@ -46,7 +47,11 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
         );
       }
       try {
-        await ensureTopics(admin, [{ topic: settings.topics.schemas, numPartitions: TOPIC_SPECS.schemas.partitions, compacted: TOPIC_SPECS.schemas.compacted }, { topic: settings.topics.dlq }, ...topics]);
+        await ensureTopics(
+          admin,
+          [{ topic: settings.topics.schemas, numPartitions: TOPIC_SPECS.schemas.partitions, compacted: TOPIC_SPECS.schemas.compacted }, { topic: settings.topics.dlq }, ...topics],
+          { durability: settings.durability, logger },
+        );
       } finally {
         await admin.disconnect();
       }

@@ -11,9 +11,23 @@ const run = promisify(execFile);
 /** The repository root (for infra/local and its state). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
+const kafkaBrokers = (process.env.KAFKA_BROKERS ?? "localhost:9092").split(",");
+
 /** Addresses of the real local infrastructure, overridable by the services' own variables. */
 export const infra = {
-  kafkaBrokers: (process.env.KAFKA_BROKERS ?? "localhost:9092").split(","),
+  kafkaBrokers,
+  /**
+   * The Kafka variables of a test's service env: the brokers, and the
+   * durability they can give. infra/local's default Kafka is one broker, so
+   * the topics a test creates keep one copy (the services' default of 3 would
+   * be refused there) unless KAFKA_REPLICATION_FACTOR and
+   * KAFKA_MIN_INSYNC_REPLICAS say otherwise.
+   */
+  kafkaEnv: {
+    KAFKA_BROKERS: kafkaBrokers.join(","),
+    KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR ?? "1",
+    KAFKA_MIN_INSYNC_REPLICAS: process.env.KAFKA_MIN_INSYNC_REPLICAS ?? "1",
+  },
   elasticsearchUrl: process.env.ELASTICSEARCH_URL ?? "http://localhost:9200",
   redisUrl: process.env.REDIS_URL ?? "redis://localhost:6379",
 };

@@ -5,7 +5,10 @@
 // and fails on any disagreement with topology.ts. compose's kafka-init script
 // is not parsed but run, by bash, with a stand-in kafka-topics.sh that records
 // its arguments: whatever shape the script takes (loops, variables), what it
-// would create is what is checked.
+// would create is what is checked. Durability (replication factor and
+// min.insync.replicas) is checked the same way: infra/local prints the topics
+// it creates for a number of brokers (`infra/local topics`), compose's Kafka
+// is one broker.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { GROUPS, HEALTH_PORTS, INDEX_PREFIX, TOPIC_SPECS, TOPICS } from "@dockwatch/contracts";
+import { GROUPS, HEALTH_PORTS, INDEX_PREFIX, SINGLE_BROKER_DURABILITY, TOPIC_SPECS, TOPICS, durabilityFor, type Durability } from "@dockwatch/contracts";
 import { parseDocument } from "yaml";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -33,7 +36,13 @@ const expectedTopics: CreatedTopic[] = Object.values(TOPIC_SPECS)
   .map(({ name, partitions, compacted }) => ({ name, partitions, compacted }))
   .sort((a, b) => a.name.localeCompare(b.name));
 
-const sorted = (topics: CreatedTopic[]) => [...topics].sort((a, b) => a.name.localeCompare(b.name));
+const sorted = <T extends CreatedTopic>(topics: T[]) => [...topics].sort((a, b) => a.name.localeCompare(b.name));
+
+/** A topic as created, with its replication factor and min.insync.replicas. */
+type DurableTopic = CreatedTopic & Durability;
+
+/** What topology.ts says a cluster with `durability` must get. */
+const expectedDurableTopics = (durability: Durability): DurableTopic[] => expectedTopics.map((t) => ({ ...t, ...durability }));
 
 // ---- infra/local ------------------------------------------------------------
 
@@ -49,6 +58,36 @@ function infraLocalTopics(script: string): CreatedTopic[] {
       const [name = "", parts = "", ...config] = spec.split(":");
       return { name, partitions: Number(parts), compacted: config.join(":").split(",").includes("cleanup.policy=compact") };
     });
+}
+
+/** What `infra/local topics` prints for KAFKA_NODES=nodes: name partitions replication-factor configs. */
+function infraLocalPlan(script: string, nodes: number): DurableTopic[] {
+  const dir = mkdtempSync(join(tmpdir(), "topology-test-"));
+  try {
+    const copy = join(dir, "local");
+    writeFileSync(copy, script);
+    const out = execFileSync("bash", [copy, "topics"], { env: { ...process.env, KAFKA_NODES: String(nodes), DOCKWATCH_INFRA_STATE: join(dir, "state") }, encoding: "utf8" });
+    return out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [name = "", partitions, replicationFactor, configs = ""] = line.split(" ");
+        const config = configs.split(",");
+        const minInsync = config.find((c) => c.startsWith("min.insync.replicas="))?.split("=")[1];
+        return { name, partitions: Number(partitions), compacted: config.includes("cleanup.policy=compact"), replicationFactor: Number(replicationFactor), minInsyncReplicas: Number(minInsync) };
+      });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every broker count infra/local's plan disagrees with durabilityFor, as readable lines. */
+function infraLocalDurabilityDisagreements(script: string): string[] {
+  return [1, 2, 3, 5].flatMap((nodes) => {
+    const plan = sorted(infraLocalPlan(script, nodes));
+    const expected = expectedDurableTopics(durabilityFor(nodes));
+    return JSON.stringify(plan) === JSON.stringify(expected) ? [] : [`KAFKA_NODES=${nodes}: infra/local topics prints ${JSON.stringify(plan)}, topology.ts says ${JSON.stringify(expected)}`];
+  });
 }
 
 // ---- docker-compose.yml ------------------------------------------------------
@@ -72,7 +111,7 @@ function environment(service: Obj): Record<string, string> {
 }
 
 /** Runs kafka-init's script with bash and a recording kafka-topics.sh; returns the topics it creates. */
-function composeInitTopics(services: Record<string, Obj>): CreatedTopic[] {
+function composeInitTopics(services: Record<string, Obj>): DurableTopic[] {
   const init = obj(services["kafka-init"]);
   const entrypoint = (Array.isArray(init.entrypoint) ? init.entrypoint : []).map(String);
   const command = (Array.isArray(init.command) ? init.command : [init.command]).map(String);
@@ -94,7 +133,14 @@ function composeInitTopics(services: Record<string, Obj>): CreatedTopic[] {
       .filter((args) => args.includes("--create"))
       .map((args) => {
         const values = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ""] : []));
-        return { name: values("--topic")[0] ?? "", partitions: Number(values("--partitions")[0]), compacted: values("--config").includes("cleanup.policy=compact") };
+        const configs = values("--config");
+        return {
+          name: values("--topic")[0] ?? "",
+          partitions: Number(values("--partitions")[0]),
+          compacted: configs.includes("cleanup.policy=compact"),
+          replicationFactor: Number(values("--replication-factor")[0]),
+          minInsyncReplicas: Number(configs.find((c) => c.startsWith("min.insync.replicas="))?.split("=")[1]),
+        };
       });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -104,9 +150,11 @@ function composeInitTopics(services: Record<string, Obj>): CreatedTopic[] {
 /** Every place compose disagrees with topology.ts, as readable lines. */
 function composeDisagreements(services: Record<string, Obj>): string[] {
   const out: string[] = [];
+  // compose runs one Kafka broker: one copy, acknowledged by it.
   const created = sorted(composeInitTopics(services));
-  if (JSON.stringify(created) !== JSON.stringify(expectedTopics)) {
-    out.push(`kafka-init creates ${JSON.stringify(created)}, topology.ts says ${JSON.stringify(expectedTopics)}`);
+  const expected = expectedDurableTopics(SINGLE_BROKER_DURABILITY);
+  if (JSON.stringify(created) !== JSON.stringify(expected)) {
+    out.push(`kafka-init creates ${JSON.stringify(created)}, topology.ts says ${JSON.stringify(expected)}`);
   }
   // Values compose may set; when it does, they must be the topology's defaults.
   const defaults: Record<string, string> = {
@@ -119,12 +167,19 @@ function composeDisagreements(services: Record<string, Obj>): string[] {
     RULES_CONSUMER_GROUP: GROUPS.rules,
     SINK_CONSUMER_GROUP: GROUPS.sink,
     SINK_INDEX_PREFIX: INDEX_PREFIX,
+    // The services create missing topics (a test's, or after a topic was deleted) as kafka-init does.
+    KAFKA_REPLICATION_FACTOR: String(SINGLE_BROKER_DURABILITY.replicationFactor),
+    KAFKA_MIN_INSYNC_REPLICAS: String(SINGLE_BROKER_DURABILITY.minInsyncReplicas),
   };
   for (const [name, port] of Object.entries(HEALTH_PORTS)) {
     const env = environment(obj(services[name]));
     if (env.HEALTH_PORT !== String(port)) out.push(`services.${name} HEALTH_PORT is ${JSON.stringify(env.HEALTH_PORT)}, topology.ts says ${port}`);
     for (const [variable, value] of Object.entries(defaults)) {
       if (variable in env && env[variable] !== value) out.push(`services.${name} ${variable} is ${JSON.stringify(env[variable])}, topology.ts says ${value}`);
+    }
+    // Unset, a service would ask the one broker for 3 copies.
+    for (const variable of ["KAFKA_REPLICATION_FACTOR", "KAFKA_MIN_INSYNC_REPLICAS"]) {
+      if (!(variable in env)) out.push(`services.${name} does not set ${variable} (compose's Kafka is one broker)`);
     }
   }
   return out;
@@ -156,6 +211,10 @@ describe("topology: infra/local, docker-compose.yml and the Dockerfile agree wit
     assert.deepEqual(sorted(infraLocalTopics(read("infra/local"))), expectedTopics);
   });
 
+  it("infra/local gives its topics the durability topology.ts says for 1, 2, 3 and 5 brokers", () => {
+    assert.deepEqual(infraLocalDurabilityDisagreements(read("infra/local")), []);
+  });
+
   it("docker-compose.yml's kafka-init creates the same topics, and the services use the topology's ports and names", () => {
     assert.deepEqual(composeDisagreements(composeServices(read("docker-compose.yml"))), []);
   });
@@ -184,10 +243,19 @@ describe("topology: the agreement checks reject a disagreeing copy", () => {
     localDiffers(edit(local, "  dockwatch.dlq:6\n", ""));
   });
 
+  it("infra/local: another replication factor or min.insync.replicas for some broker count", () => {
+    assert.match(infraLocalDurabilityDisagreements(edit(local, "KAFKA_RF=$((KAFKA_NODES < 3 ? KAFKA_NODES : 3))", "KAFKA_RF=1")).join("\n"), /^KAFKA_NODES=2: /);
+    assert.match(infraLocalDurabilityDisagreements(edit(local, "KAFKA_MIN_ISR=$((KAFKA_RF > 1 ? KAFKA_RF - 1 : 1))", "KAFKA_MIN_ISR=1")).join("\n"), /^KAFKA_NODES=3: /);
+  });
+
   const composeCases: Array<[string, string | RegExp, string, RegExp]> = [
     ["a renamed topic in the loop", "for topic in docker.events.raw docker.events.decoded alerts", "for topic in docker.events.raw docker.events.decoded dockwatch.alerts", /kafka-init creates/],
     ["other partitions", '--topic "$$topic" --partitions 6', '--topic "$$topic" --partitions 12', /kafka-init creates/],
     ["the schema topic without compaction", " \\\n          --config cleanup.policy=compact", "", /kafka-init creates/],
+    ["3 copies on the one broker", "--replication-factor ${KAFKA_REPLICATION_FACTOR:-1}", "--replication-factor ${KAFKA_REPLICATION_FACTOR:-3}", /kafka-init creates/],
+    ["no min.insync.replicas", " --config min.insync.replicas=${KAFKA_MIN_INSYNC_REPLICAS:-1}", "", /kafka-init creates/],
+    ["services asking for 3 copies", "KAFKA_REPLICATION_FACTOR: ${KAFKA_REPLICATION_FACTOR:-1}", "KAFKA_REPLICATION_FACTOR: ${KAFKA_REPLICATION_FACTOR:-3}", /services\.sink KAFKA_REPLICATION_FACTOR is "3"/],
+    ["services without durability", "  KAFKA_MIN_INSYNC_REPLICAS: ${KAFKA_MIN_INSYNC_REPLICAS:-1}\n", "", /services\.decoder does not set KAFKA_MIN_INSYNC_REPLICAS/],
     ["another health port", 'HEALTH_PORT: "9483"', 'HEALTH_PORT: "9493"', /services\.rules HEALTH_PORT is "9493", topology\.ts says 9483/],
     ["another consumer group", 'HEALTH_PORT: "9484"', 'HEALTH_PORT: "9484"\n      SINK_CONSUMER_GROUP: dockwatch-alerts-sink', /services\.sink SINK_CONSUMER_GROUP/],
     ["another index prefix", 'HEALTH_PORT: "9484"', 'HEALTH_PORT: "9484"\n      SINK_INDEX_PREFIX: ${SINK_INDEX_PREFIX:-alerts}', /services\.sink SINK_INDEX_PREFIX is "alerts"/],

@@ -1,5 +1,6 @@
 export * from "./format.js";
 export * from "./lag.js";
+export * from "./local-kafka.js";
 export * from "./metrics.js";
 export * from "./services.js";
 export * from "./commands/summary.js";

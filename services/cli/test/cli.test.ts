@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
+import { localDurabilityEnv, parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
 
 const run = promisify(execFile);
 
@@ -18,6 +18,19 @@ describe("metrics and lag", () => {
     assert.equal(partitionLag("100", "0", "90"), 10);
     assert.equal(partitionLag("100", "40", "-1"), 60);
     assert.equal(partitionLag("100", "0", "100"), 0);
+  });
+});
+
+describe("dockwatch up on infra/local's Kafka", () => {
+  it("gives the services the durability infra/local's brokers can hold", () => {
+    assert.deepEqual(localDurabilityEnv({}), { KAFKA_REPLICATION_FACTOR: "1", KAFKA_MIN_INSYNC_REPLICAS: "1" }, "one broker");
+    assert.deepEqual(localDurabilityEnv({ KAFKA_NODES: "3" }), { KAFKA_REPLICATION_FACTOR: "3", KAFKA_MIN_INSYNC_REPLICAS: "2" });
+  });
+
+  it("adds nothing for another Kafka, or when durability is set", () => {
+    assert.deepEqual(localDurabilityEnv({ KAFKA_BROKERS: "k1:9092,k2:9092,k3:9092" }), {});
+    assert.deepEqual(localDurabilityEnv({ KAFKA_REPLICATION_FACTOR: "2" }), {});
+    assert.deepEqual(localDurabilityEnv({ KAFKA_MIN_INSYNC_REPLICAS: "1" }), {});
   });
 });
 

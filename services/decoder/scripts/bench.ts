@@ -39,7 +39,7 @@ function benchPure(samples: DockerEvent[], redactor = createRedactor()): number 
 async function benchService(samples: DockerEvent[]): Promise<{ total: number; steady: number }> {
   const run = unique("decoder-bench");
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     TOPIC_RAW: `${run}.raw`,
     TOPIC_DECODED: `${run}.decoded`,
     TOPIC_DLQ: `${run}.dlq`,

@@ -14,7 +14,7 @@ const total = Number(process.argv[2] ?? 50_000);
 const logger = createLogger("rules-bench", "warn");
 const run = unique("rules-bench");
 const env = {
-  KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+  ...infra.kafkaEnv,
   REDIS_URL: infra.redisUrl,
   REDIS_KEY_PREFIX: `${run}:`,
   TOPIC_DECODED: `${run}.decoded`,

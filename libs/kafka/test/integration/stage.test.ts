@@ -66,7 +66,7 @@ describe("stage runner on the real Kafka", () => {
   const run = unique("stage");
   const settings = kafkaSettings(
     {
-      KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+      ...infra.kafkaEnv,
       TOPIC_SCHEMAS: `${run}.schemas`,
       TOPIC_DLQ: `${run}.dlq`,
     },
@@ -161,7 +161,7 @@ describe("stage runner on the real Kafka", () => {
     const topics = { input: `${run}.${name}.in`, output: `${run}.${name}.out`, groupId: `${run}-${name}` };
     const admin = clients.kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [{ topic: topics.input, numPartitions: 1 }, { topic: topics.output, numPartitions: 1 }]);
+    await ensureTopics(admin, [{ topic: topics.input, numPartitions: 1 }, { topic: topics.output, numPartitions: 1 }], { durability: settings.durability });
     await admin.disconnect();
     const stage = createStage<Raw, Raw>({
       kafka: clients.kafka,
@@ -260,8 +260,8 @@ describe("stage runner on the real Kafka", () => {
   it("ensureTopics is idempotent", async () => {
     const admin = clients.kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [{ topic: input }, { topic: input }]);
-    await ensureTopics(admin, [{ topic: input }]);
+    await ensureTopics(admin, [{ topic: input }, { topic: input }], { durability: settings.durability });
+    await ensureTopics(admin, [{ topic: input }], { durability: settings.durability });
     const meta = await admin.fetchTopicMetadata({ topics: [input] });
     await admin.disconnect();
     assert.equal(meta.topics[0]!.partitions.length, 1, "an existing topic is left as it is");

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { formatLogLine } from "../format.js";
 import { logsDir } from "../paths.js";
+import { localDurabilityEnv } from "../local-kafka.js";
 import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../services.js";
 import { connectCliClients } from "./clients.js";
 import { runInfraLocal } from "./infra.js";
@@ -24,6 +25,8 @@ export async function up(opts: UpOptions): Promise<void> {
   // Validated before anything starts: the sink would stop on a bad SINK_INDEX_PREFIX anyway.
   const { alias } = alertIndexSettings(process.env);
   if (!opts.noInfra) await runInfraLocal("up");
+  // The topics the services create must fit infra/local's one broker (unless KAFKA_BROKERS is another Kafka).
+  const durability = localDurabilityEnv(process.env);
   mkdirSync(logsDir, { recursive: true });
   const logFiles = new Map<ServiceName, WriteStream>(SERVICES.map((s) => [s, createWriteStream(join(logsDir, `${s}.log`), { flags: "a" })]));
   const recent: string[] = [];
@@ -57,7 +60,7 @@ export async function up(opts: UpOptions): Promise<void> {
 
   for (const name of [...SERVICES].reverse()) {
     process.stderr.write(`dockwatch: starting ${name}…\n`);
-    const service = spawnService(name, { onLine });
+    const service = spawnService(name, { env: durability, onLine });
     running.push(service);
     void service.exited.then((code) => {
       if (!stopping) {

@@ -45,6 +45,7 @@ export interface TestStack {
 
 export function stackEnv(run: string, stateDir: string): Record<string, string> {
   return {
+    ...infra.kafkaEnv,
     TOPIC_RAW: `${run}.raw`,
     TOPIC_DECODED: `${run}.decoded`,
     TOPIC_ALERTS: `${run}.alerts`,

@@ -25,7 +25,7 @@ export interface World {
 
 export function newWorld(): World {
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     TOPIC_RAW: unique("collector-raw"),
     TOPIC_DLQ: unique("collector-dlq"),
     TOPIC_SCHEMAS: unique("collector-schemas"),

@@ -37,7 +37,7 @@ interface Received {
 describe("decoder on the real Kafka", () => {
   const run = unique("decoder");
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     TOPIC_RAW: `${run}.raw`,
     TOPIC_DECODED: `${run}.decoded`,
     TOPIC_DLQ: `${run}.dlq`,

@@ -28,7 +28,7 @@ describe("rules service on the real Kafka and Redis", () => {
   const local = mkdtempSync(join(tmpdir(), "dockwatch-rules-local-"));
   writeFileSync(join(local, "local.yml"), "overrides:\n  - id: 87904\n    level: 4\n    description: Stopped $(docker.Actor.Attributes.name)\n");
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     REDIS_URL: infra.redisUrl,
     REDIS_KEY_PREFIX: `${run}:`,
     TOPIC_DECODED: `${run}.decoded`,

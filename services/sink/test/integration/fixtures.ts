@@ -105,7 +105,7 @@ export interface SinkTestbed<E> {
  */
 export function sinkTestbed<X extends Record<string, string>>(run: string, logger: Logger, extra: X = {} as X) {
   const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    ...infra.kafkaEnv,
     ELASTICSEARCH_URL: infra.elasticsearchUrl,
     TOPIC_ALERTS: `${run}.alerts`,
     SINK_CONSUMER_GROUP: `${run}-sink`,

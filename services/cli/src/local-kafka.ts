@@ -1,0 +1,17 @@
+import { durabilityFor } from "@dockwatch/contracts";
+
+/**
+ * The durability settings `dockwatch up` adds for the services it starts.
+ * Without KAFKA_BROKERS they talk to infra/local's Kafka, which is one broker
+ * unless KAFKA_NODES says more: the topics they create must fit it (the
+ * services' own defaults, replication factor 3 and min.insync.replicas 2, are
+ * for a real cluster and would be refused there). With KAFKA_BROKERS, or
+ * either durability setting, set, nothing is added.
+ */
+export function localDurabilityEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const set = (name: string) => Boolean(env[name]?.trim());
+  if (set("KAFKA_BROKERS") || set("KAFKA_REPLICATION_FACTOR") || set("KAFKA_MIN_INSYNC_REPLICAS")) return {};
+  const nodes = Number(env.KAFKA_NODES ?? 1);
+  const local = durabilityFor(Number.isInteger(nodes) && nodes > 0 ? nodes : 1);
+  return { KAFKA_REPLICATION_FACTOR: String(local.replicationFactor), KAFKA_MIN_INSYNC_REPLICAS: String(local.minInsyncReplicas) };
+}
