@@ -407,7 +407,7 @@ async function syntheticLoop(world: World, ledger: Ledger, rate: number, stop: (
     }
     await sleep(Math.max(0, 100 - (Date.now() - started)));
   }
-  if (sendFailures) ledger.notes.push(`${sendFailures} injection batches not acknowledged by Kafka (not expected)`);
+  if (sendFailures) ledger.notes.push(`${sendFailures} injection batches not acknowledged by Kafka: not expected, though a send that failed on its ack may still have landed (its alerts then show as not in the expectation)`);
 }
 
 /** The result of a scenario that could not run. */
@@ -548,7 +548,7 @@ export async function runScenario(world: World, scenario: Scenario, opts: ChaosO
     const dl = world.deadLetters.get(key);
     if (dl) result.dlqReasons[`${dl.stage}: ${dl.reason}`] = (result.dlqReasons[`${dl.stage}: ${dl.reason}`] ?? 0) + 1;
   }
-  result.examples = { missing: cmp.missing.slice(0, 5), duplicated: cmp.duplicated.slice(0, 5).map((d) => `${d.key}: ${d.ids.join(", ")}`), notInDlq: (last?.notInDlq ?? []).slice(0, 5) };
+  result.examples = { missing: cmp.missing.slice(0, 5).map((id) => `${id} (${ledger.expected.get(id)?.source ?? "?"})`), duplicated: cmp.duplicated.slice(0, 5).map((d) => `${d.key}: ${d.ids.join(", ")}`), notInDlq: (last?.notInDlq ?? []).slice(0, 5) };
   if (result.status !== "error" && (result.missing > 0 || result.duplicated > 0 || result.hostileInDlq < result.hostileSent || result.oversize.lost > 0)) result.status = "fail";
   const dead = SERVICES.filter((s) => world.service(s).child.exitCode !== null || world.service(s).child.signalCode !== null);
   for (const s of dead) {
