@@ -29,6 +29,9 @@ const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }>
   { env: { KAFKA_REPLICATION_FACTOR: "1", KAFKA_MIN_INSYNC_REPLICAS: "2" }, build: (e) => kafkaSettings(e, "t"), line: 'KAFKA_MIN_INSYNC_REPLICAS: expected at most KAFKA_REPLICATION_FACTOR (1), got "2"' },
   { env: { ELASTICSEARCH_URL: "localhost:9200" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "localhost:9200"' },
   { env: { ELASTICSEARCH_URL: "ftp://x" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "ftp://x"' },
+  // Credentials in a bad URL never reach the line.
+  { env: { ELASTICSEARCH_URL: "ftp://elastic:changeme@es:9200" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "ftp://***@es:9200"' },
+  { env: { REDIS_URL: "http://:s3cret@localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://***@localhost:6379"' },
   { env: { ELASTICSEARCH_USERNAME: "elastic" }, build: elasticsearchSettings, line: "ELASTICSEARCH_PASSWORD: expected a password when ELASTICSEARCH_USERNAME is set, got nothing" },
   { env: { REDIS_URL: "http://localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://localhost:6379"' },
   { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "70000"' },

@@ -88,7 +88,11 @@ export interface Provenance {
   version: string;
   /** Content hash of the ruleset that produced the alert. */
   ruleset: string;
+  /** unavailable: the source event matched a frequency (correlation) rule but the correlation state (Redis) could not be reached, so the event was not counted and no correlation alert can come from it; ok: nothing was skipped (including events no frequency rule counts). */
+  correlation: CorrelationState;
 }
+
+export type CorrelationState = "ok" | "unavailable";
 
 export interface AlertContainer {
   id: string;

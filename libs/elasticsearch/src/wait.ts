@@ -1,4 +1,4 @@
-import { DockwatchError, RetryAbortedError, isRetryable, retry, type RetryPolicy } from "@dockwatch/errors";
+import { DockwatchError, RetryAbortedError, isRetryable, redactUrl, retry, type RetryPolicy } from "@dockwatch/errors";
 import type { Logger } from "@dockwatch/runtime";
 import type { Client } from "@elastic/elasticsearch";
 import { esCall } from "./errors.js";
@@ -28,7 +28,9 @@ export interface WaitOptions {
  * prints.
  */
 export async function waitForElasticsearch(client: Client, opts: WaitOptions): Promise<void> {
-  const { url, policy, logger } = opts;
+  const { policy, logger } = opts;
+  // The address as logs and messages show it: ELASTICSEARCH_URL may carry user:password.
+  const url = redactUrl(opts.url);
   const deadline = Date.now() + policy.maxElapsedMs;
   try {
     await retry(

@@ -1,3 +1,4 @@
+import { isSecretName, redactCredentials } from "./redact.js";
 /**
  * The one error taxonomy. Every failure dockwatch raises on purpose carries a
  * stable `code` (for logs, metrics and dead-letter headers) and says whether
@@ -47,12 +48,20 @@ export class RecordError extends DockwatchError {
 
 /** A bad setting: `message` is the one line a service prints before it stops. */
 export class ConfigError extends DockwatchError {
+  /** The value given, redacted (never a secret). */
+  readonly got: string | undefined;
+
   constructor(
     readonly variable: string,
     readonly expected: string,
-    readonly got: string | undefined,
+    got: string | undefined,
   ) {
-    super("config", `${variable}: expected ${expected}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`, { retryable: false });
+    // The value as given, but never a secret: a secret setting's value is not shown, a URL's userinfo is masked.
+    const secret = isSecretName(variable);
+    const safe = got === undefined ? undefined : secret ? "(not shown)" : redactCredentials(got);
+    const shown = safe === undefined ? "nothing" : secret ? "a value (not shown)" : JSON.stringify(safe);
+    super("config", `${variable}: expected ${expected}, got ${shown}`, { retryable: false });
+    this.got = safe;
   }
 }
 

@@ -1,2 +1,3 @@
 export * from "./errors.js";
 export * from "./retry.js";
+export * from "./redact.js";

@@ -70,7 +70,8 @@ export function buildAlert(event: DecodedEvent, rule: CompiledRule, ctx: AlertCo
     decoder: { name: "json" },
     data: { integration: "docker", docker: event.docker },
     location: ctx.location,
-    dockwatch: { version: ctx.version, ruleset: ctx.ruleset },
+    // Marked "unavailable" by evaluateEvent when correlation could not count the event.
+    dockwatch: { version: ctx.version, ruleset: ctx.ruleset, correlation: "ok" },
     container: event.container ? { ...event.container, inspect: event.inspect } : null,
   };
 }

@@ -18,6 +18,13 @@ export interface CorrelationHit {
 }
 
 export interface Correlator {
-  // Records one event that matched the frequency rule's conditions; resolves a hit exactly once per (rule, group key, window) across all rules instances; a redelivered event (same eventId) never counts twice.
+  /**
+   * Records one event that matched the frequency rule's conditions; resolves a
+   * hit exactly once per (rule, group key, window) across all rules instances;
+   * a redelivered event (same eventId) never counts twice. Rejects with a
+   * retryable error (libs/errors) when the correlation state cannot be
+   * reached: evaluate then degrades (the event's own alerts go out, marked
+   * `dockwatch.correlation: "unavailable"`) instead of holding the pipeline.
+   */
   observe(spec: FrequencySpec, groupKey: string, eventId: string, eventTimeMs: number): Promise<CorrelationHit | null>;
 }

@@ -1,5 +1,5 @@
-import type { Alert, DecodedEvent } from "@dockwatch/contracts";
-import { DependencyError, isRetryable } from "@dockwatch/errors";
+import type { Alert, CorrelationState, DecodedEvent } from "@dockwatch/contracts";
+import { isRetryable } from "@dockwatch/errors";
 import { alertId, buildAlert, type AlertContext } from "./alert.js";
 import type { Correlator } from "./correlator.js";
 import { eventTimeMs, groupKey, sourceEventId } from "./window.js";
@@ -22,9 +22,29 @@ export function chainAlerts(event: DecodedEvent, match: MatchResult, minLevel: n
   return alerts;
 }
 
+export interface CorrelationResult {
+  alerts: Alert[];
+  /**
+   * What correlation did for the event: "ok" (every frequency rule it matched
+   * was counted, or it matched none) or "unavailable" (the correlation state
+   * could not be reached, so the event was not counted).
+   */
+  correlation: CorrelationState;
+}
+
 /**
  * Counts the event for each frequency rule it matched; a rule whose window
  * fills gives one correlation alert, with the window's id and this event's data.
+ *
+ * When the correlator rejects with a retryable error (its state, Redis, is
+ * unreachable), the event is not counted for any of its rules and the result
+ * says "unavailable": degrade, don't stop. The choice for correlation rules
+ * is "no correlation alert rather than a wrong one": nothing is counted from
+ * memory or guessed, so an outage can only make a window miss (a window that
+ * straddles it may never reach its frequency), never fire on counts that other
+ * instances did not see or fire twice under different ids. A hit already
+ * returned before the failure (an earlier rule of the same event) is kept:
+ * its window did fill. Any other error (a bug) propagates.
  */
 export async function correlationAlerts(
   event: DecodedEvent,
@@ -32,7 +52,7 @@ export async function correlationAlerts(
   correlator: Correlator,
   minLevel: number,
   ctx: AlertContext,
-): Promise<Alert[]> {
+): Promise<CorrelationResult> {
   const alerts: Alert[] = [];
   for (const rule of rules) {
     const frequency = rule.frequency;
@@ -48,13 +68,12 @@ export async function correlationAlerts(
         eventTimeMs(event),
       );
     } catch (err) {
-      // Correlation state unavailable: retry the batch rather than lose a count.
-      if (isRetryable(err)) throw err;
-      throw new DependencyError("correlation-unavailable", `correlation of rule ${rule.id} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      if (isRetryable(err)) return { alerts, correlation: "unavailable" };
+      throw err;
     }
     if (hit && rule.level > 0 && rule.level >= minLevel) alerts.push(buildAlert(event, rule, ctx, hit.correlationId));
   }
-  return alerts;
+  return { alerts, correlation: "ok" };
 }
 
 export interface EvaluateOptions {
@@ -64,12 +83,27 @@ export interface EvaluateOptions {
   correlator?: Correlator;
 }
 
-/** decoded event -> at most one alert from the rule chain, plus detection and correlation alerts. */
-export async function evaluate(event: DecodedEvent, ruleset: Ruleset, opts: EvaluateOptions): Promise<Alert[]> {
+export interface Evaluation {
+  alerts: Alert[];
+  /** "unavailable" when the event matched frequency rules that could not count it; its alerts carry the same mark. */
+  correlation: CorrelationState;
+}
+
+/**
+ * decoded event -> at most one alert from the rule chain, plus detection and
+ * correlation alerts, and whether correlation could count the event.
+ */
+export async function evaluateEvent(event: DecodedEvent, ruleset: Ruleset, opts: EvaluateOptions): Promise<Evaluation> {
   const match = matchEvent(event, ruleset);
   const alerts = chainAlerts(event, match, opts.minLevel, opts.ctx);
-  if (opts.correlator && match.correlations.length > 0) {
-    alerts.push(...(await correlationAlerts(event, match.correlations, opts.correlator, opts.minLevel, opts.ctx)));
-  }
-  return alerts;
+  if (!opts.correlator || match.correlations.length === 0) return { alerts, correlation: "ok" };
+  const result = await correlationAlerts(event, match.correlations, opts.correlator, opts.minLevel, opts.ctx);
+  alerts.push(...result.alerts);
+  if (result.correlation === "unavailable") for (const alert of alerts) alert.dockwatch.correlation = "unavailable";
+  return { alerts, correlation: result.correlation };
+}
+
+/** decoded event -> its alerts (evaluateEvent without the correlation outcome). */
+export async function evaluate(event: DecodedEvent, ruleset: Ruleset, opts: EvaluateOptions): Promise<Alert[]> {
+  return (await evaluateEvent(event, ruleset, opts)).alerts;
 }

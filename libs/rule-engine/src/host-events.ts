@@ -25,7 +25,7 @@ export interface HostTransition {
    * heartbeat that ended the silence.
    */
   atMs: number;
-  /** silent: when it was last seen (rules clock); returned: event time of its last status event before the silence. */
+  /** silent: when it was last seen (event time of its newest status event); returned: event time of its last status event before the silence. */
   lastSeenMs: number;
   snapshot: HostSnapshot | null;
 }
@@ -36,7 +36,7 @@ export interface Heartbeat {
   eventId: string;
   /** The collector's time of the status event. */
   eventTimeMs: number;
-  /** The rules instance's clock now. */
+  /** The rules instance's clock now (for logs; silence is judged on event time against the pipeline's watermark). */
   nowMs: number;
   snapshot?: HostSnapshot;
 }

@@ -165,7 +165,8 @@ export async function runLogtest(
   const event = toDecodedEvent(text, opts.identity);
   const match = matchEvent(event, ruleset, true);
   const alerts = chainAlerts(event, match, opts.minLevel, opts.ctx);
-  alerts.push(...(await correlationAlerts(event, match.correlations, opts.correlator, opts.minLevel, opts.ctx)));
+  // logtest correlates in memory: it cannot be unavailable.
+  alerts.push(...(await correlationAlerts(event, match.correlations, opts.correlator, opts.minLevel, opts.ctx)).alerts);
   return { event, match, alerts };
 }
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { isRetryable } from "@dockwatch/errors";
+import { DependencyError } from "@dockwatch/errors";
 import type { CorrelationHit, Correlator, FrequencySpec } from "../src/index.js";
-import { SHIPPED_RULES_DIR, evaluate, loadRuleset } from "../src/index.js";
+import { SHIPPED_RULES_DIR, evaluate, evaluateEvent, loadRuleset } from "../src/index.js";
 import { decodedEvent, testAlertContext } from "../src/testing.js";
 
 /**
@@ -86,8 +86,24 @@ describe("frequency rules through the Correlator interface", () => {
     assert.deepEqual(alerts.map((a) => a.rule.id), ["87924"]);
   });
 
-  it("a correlator failure is retryable (the batch is retried, the record not dead-lettered)", async () => {
-    const failing: Correlator = { observe: () => Promise.reject(new Error("ECONNREFUSED")) };
-    await assert.rejects(evaluate(die(0), ruleset, { minLevel: 3, ctx, correlator: failing }), (err: unknown) => isRetryable(err));
+  it("with the correlation state unreachable, the event's own alerts go out marked unavailable, and no correlation alert", async () => {
+    const unreachable: Correlator = { observe: () => Promise.reject(new DependencyError("redis-unavailable", "ECONNREFUSED")) };
+    for (let i = 0; i < 5; i++) {
+      const result = await evaluateEvent(die(i), ruleset, { minLevel: 3, ctx, correlator: unreachable });
+      assert.equal(result.correlation, "unavailable");
+      assert.deepEqual(result.alerts.map((a) => `${a.rule.id} ${a.dockwatch.correlation}`), ["87924 unavailable"]);
+    }
+  });
+
+  it("an event no frequency rule counts is not marked, even with the correlation state unreachable", async () => {
+    const unreachable: Correlator = { observe: () => Promise.reject(new DependencyError("redis-unavailable", "ECONNREFUSED")) };
+    const start = decodedEvent({ type: "container", action: "start", id: "c1", attributes: { name: "web" } });
+    const result = await evaluateEvent(start, ruleset, { minLevel: 3, ctx, correlator: unreachable });
+    assert.deepEqual([result.correlation, ...result.alerts.map((a) => a.dockwatch.correlation)], ["ok", "ok"]);
+  });
+
+  it("a correlator bug (not retryable) is not mistaken for an outage", async () => {
+    const buggy: Correlator = { observe: () => Promise.reject(new TypeError("boom")) };
+    await assert.rejects(evaluate(die(0), ruleset, { minLevel: 3, ctx, correlator: buggy }), TypeError);
   });
 });

@@ -1,4 +1,4 @@
-import { classify } from "@dockwatch/errors";
+import { classify, redactCredentials } from "@dockwatch/errors";
 import { createHealthServer } from "./health.js";
 import type { Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
@@ -155,7 +155,7 @@ export function runMain(name: string, main: (ctx: MainContext) => Promise<Runnin
       try {
         if ((await within(part.stop(), 10_000)) === "timeout") process.stderr.write(`${name}: ${part.name} did not stop in time\n`);
       } catch (err) {
-        process.stderr.write(`${name}: ${part.name} failed to stop: ${(err as Error)?.message ?? String(err)}\n`);
+        process.stderr.write(`${name}: ${part.name} failed to stop: ${redactCredentials((err as Error)?.message ?? String(err))}\n`);
       }
     }
     process.exit(code);
@@ -185,7 +185,7 @@ export function runMain(name: string, main: (ctx: MainContext) => Promise<Runnin
       const e = err as Error;
       // ConfigError and startup errors carry a complete one-line message.
       const config = classify(err) === "config";
-      process.stderr.write(`${name}: ${config ? "bad configuration: " : "cannot start: "}${e?.message ?? String(err)}\n`);
+      process.stderr.write(`${name}: ${config ? "bad configuration: " : "cannot start: "}${redactCredentials(e?.message ?? String(err))}\n`);
       void exit(config ? 2 : 1);
     },
   );

@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { redactCredentials } from "@dockwatch/config";
 import { down, upPidFile } from "./commands/down.js";
 import { replay } from "./commands/replay.js";
 import { runRulesCommand } from "./commands/rules.js";
@@ -147,7 +148,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: Error) => {
-    process.stderr.write(`dockwatch: ${err.message}${err instanceof UsageError ? " (see --help)" : ""}\n`);
+    process.stderr.write(`dockwatch: ${redactCredentials(err.message)}${err instanceof UsageError ? " (see --help)" : ""}\n`);
     process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1);
   },
 );

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { localDurabilityEnv, parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
+import { degradations, localDurabilityEnv, parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
 
 const run = promisify(execFile);
 
@@ -39,7 +39,11 @@ describe("renderSummary", () => {
     const snap = (at: number, decoded: number): Snapshot => ({
       at,
       counters: new Map([["decoder", decoded]]),
-      ready: new Map([["decoder", true]]),
+      ready: new Map([
+        ["decoder", true],
+        ["rules", true],
+      ]),
+      degraded: new Map([["rules", ["correlation unavailable"]]]),
       lag: [{ groupId: "dockwatch-decoder", lag: 7 }],
       alerts: [{ timestamp: "2026-11-28T13:00:00.000+0000", level: 3, description: "Container apache started" }],
       alertCount: 1,
@@ -49,6 +53,14 @@ describe("renderSummary", () => {
     assert.match(text, /dockwatch-decoder\s+7/);
     assert.match(text, /level\s+3\s+Container apache started/);
     assert.match(text, /collector\s+no/);
+    assert.match(text, /rules\s+yes.*degraded: correlation unavailable/);
+  });
+
+  it("reads a degradation from the rules service's correlation gauge", () => {
+    const metrics = (available: number) => parseMetrics(`# TYPE dockwatch_rules_correlation_available gauge\ndockwatch_rules_correlation_available ${available}\n`);
+    assert.deepEqual(degradations("rules", metrics(0)), ["correlation unavailable (Redis unreachable; per-event alerts go on)"]);
+    assert.deepEqual(degradations("rules", metrics(1)), []);
+    assert.deepEqual(degradations("decoder", metrics(0)), []);
   });
 });
 

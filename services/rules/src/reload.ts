@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
-import type { Component, Logger } from "@dockwatch/runtime";
+import type { Component, Logger, Metrics } from "@dockwatch/runtime";
 import { RulesetError, formatProblem, loadRuleset, type Ruleset, type RulesetSources } from "@dockwatch/rule-engine";
 
 export interface RulesetHolder extends Component {
@@ -7,8 +7,10 @@ export interface RulesetHolder extends Component {
   current(): Ruleset;
   /**
    * Loads the files again. An invalid ruleset is rejected (its problems
-   * logged with file:line) and the old one keeps running. Resolves true when
-   * the new ruleset took over.
+   * logged with file:line), a read that fails (ENOENT while a config map is
+   * swapped, EACCES) is logged and tried again after `retryMs`; either way the
+   * old ruleset keeps running and `ruleset_reload_failures_total` counts it.
+   * Returns true when the new ruleset took over.
    */
   reload(reason: string): boolean;
 }
@@ -21,6 +23,10 @@ export interface RulesetHolderOptions {
   /** Reload on SIGHUP (default true). */
   sighup?: boolean;
   onReload?: (ruleset: Ruleset) => void;
+  /** Counts failed reloads (ruleset_reload_failures_total). */
+  metrics?: Metrics;
+  /** After a reload that could not read the files, the next try (default 5 s): a config-map swap is over by then. */
+  retryMs?: number;
 }
 
 /**
@@ -34,16 +40,25 @@ export function createRulesetHolder(opts: RulesetHolderOptions): RulesetHolder {
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
 
+  const failed = () => opts.metrics?.inc("ruleset_reload_failures_total", "ruleset reloads rejected (invalid rules) or failed (files unreadable); the old ruleset kept running");
+
   function reload(reason: string): boolean {
     let next: Ruleset;
     try {
       next = loadRuleset(sources);
     } catch (err) {
-      if (!(err instanceof RulesetError)) throw err;
-      logger.error(
-        { reason, problems: err.problems.map(formatProblem), ruleset: ruleset.hash },
-        `ruleset reload rejected (${err.problems.length} error(s)); keeping ruleset ${ruleset.hash}:\n${err.problems.map(formatProblem).join("\n")}`,
-      );
+      failed();
+      if (err instanceof RulesetError) {
+        logger.error(
+          { reason, problems: err.problems.map(formatProblem), ruleset: ruleset.hash },
+          `ruleset reload rejected (${err.problems.length} error(s)); keeping ruleset ${ruleset.hash}:\n${err.problems.map(formatProblem).join("\n")}`,
+        );
+      } else {
+        // Reading failed, not the rules: a file vanished mid-swap, a permission. Worth another try.
+        logger.error({ err, reason, ruleset: ruleset.hash }, `ruleset reload failed (${(err as Error)?.message ?? String(err)}); keeping ruleset ${ruleset.hash}, trying again`);
+        clearTimeout(timer);
+        timer = setTimeout(() => reload("retry after a failed reload"), opts.retryMs ?? 5_000);
+      }
       return false;
     }
     if (next.hash !== ruleset.hash) {

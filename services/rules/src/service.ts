@@ -13,14 +13,19 @@ import {
 } from "@dockwatch/config";
 import { createPipelineClients, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
-import { alertingSettings, chainAlerts, evaluate, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type HostTransition } from "@dockwatch/rule-engine";
+import { randomUUID } from "node:crypto";
+import { isRetryable } from "@dockwatch/errors";
+import { alertingSettings, chainAlerts, eventTimeMs, evaluateEvent, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type Heartbeat, type HostTransition } from "@dockwatch/rule-engine";
 import {
   correlationSettings,
   createHostSweeper,
   createHostWatch,
+  createPipelineProgress,
   createRedis,
   createRedisCorrelator,
   redisComponent,
+  trackAvailability,
+  whenAvailable,
   type CorrelationSettings,
 } from "./correlation/index.js";
 import { createRulesetHolder } from "./reload.js";
@@ -58,6 +63,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
   const holder = createRulesetHolder({
     sources: config.alerting.sources,
     logger,
+    metrics,
   });
   const clients = createPipelineClients({
     settings: config.kafka,
@@ -66,12 +72,18 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     topics: [{ topic: topics.decoded }, { topic: topics.alerts }],
   });
   const redis = createRedis(config.correlation.redis, { logger, connectionName: "dockwatch-rules" });
-  const correlator = createRedisCorrelator(redis, { keyPrefix: config.correlation.keyPrefix, graceMs: config.correlation.graceMs });
+  const availability = trackAvailability(redis, { metrics, logger });
+  const correlator = whenAvailable(
+    createRedisCorrelator(redis, { keyPrefix: config.correlation.keyPrefix, graceMs: config.correlation.graceMs, firedTtlMs: config.correlation.firedTtlMs }),
+    availability,
+  );
   const hosts = createHostWatch(redis, {
     keyPrefix: config.correlation.keyPrefix,
     silentAfterMs: config.correlation.silentHosts.afterMs,
     leaseMs: config.correlation.silentHosts.leaseMs,
   });
+  // The pipeline's watermark for silent hosts: how far this instance has processed, in event time.
+  const progress = createPipelineProgress({ staleAfterMs: Math.max(30_000, 2 * config.correlation.silentHosts.checkIntervalMs) });
   const context = (): AlertContext => ({
     manager: config.identity.manager,
     cluster: config.identity.cluster,
@@ -89,6 +101,21 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     return chainAlerts(event, matchEvent(event, holder.current()), config.alerting.minLevel, context());
   };
 
+  /**
+   * Records a heartbeat; with Redis unreachable it is skipped (not retried):
+   * a heartbeat only refreshes last-seen, and the sweeper waits a full
+   * SILENT_HOST_AFTER after Redis is back before judging anyone silent.
+   */
+  const hostSeen = async (heartbeat: Heartbeat): Promise<HostTransition | null> => {
+    try {
+      return await availability.guard(() => hosts.seen(heartbeat));
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      availability.skippedHeartbeat();
+      return null;
+    }
+  };
+
   const stage = createStage<DecodedEvent, Alert>({
     kafka: clients.kafka,
     producer: clients.producer,
@@ -102,10 +129,12 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
       dlqTopic: topics.dlq,
       decode: (bytes) => clients.codec.decode<DecodedEvent>("DecodedEvent", bytes),
       async transform(event, record) {
-        const alerts = await evaluate(event, holder.current(), { minLevel: config.alerting.minLevel, ctx: context(), correlator });
+        progress.processed(record.partition, eventTimeMs(event));
+        const { alerts, correlation } = await evaluateEvent(event, holder.current(), { minLevel: config.alerting.minLevel, ctx: context(), correlator });
+        if (correlation === "unavailable") availability.skippedCorrelation();
         const heartbeat = heartbeatOf(event, Date.now());
         if (heartbeat) {
-          const returned = await hosts.seen(heartbeat);
+          const returned = await hostSeen(heartbeat);
           if (returned) alerts.push(...hostAlerts(returned));
         }
         return alerts.map((alert) => ({ key: record.key, value: alert }));
@@ -113,10 +142,19 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
       encode,
     },
   });
+  const { consumer } = stage;
+  consumer.on(consumer.events.FETCH, () => progress.fetched());
+  consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => progress.batchStarted(payload.partition));
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => progress.batchEnded(payload.partition, payload.offsetLag));
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => progress.assigned(payload.memberAssignment[topics.decoded] ?? []));
   const sweeper = createHostSweeper({
     watch: hosts,
     intervalMs: config.correlation.silentHosts.checkIntervalMs,
     silentAfterMs: config.correlation.silentHosts.afterMs,
+    availableSinceMs: availability.availableSinceMs,
+    watermarkMs: progress.watermarkMs,
+    behind: progress.behind,
+    instanceId: `${config.groupId}:${randomUUID()}`,
     logger,
     async emit(transitions) {
       const messages = transitions.flatMap((t) => hostAlerts(t).map((alert) => ({ key: t.agentId, value: encode(alert) })));
@@ -133,6 +171,6 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     logger,
     healthPort: config.runtime.healthPort,
     metrics,
-    components: [holder, redisComponent(redis, logger), ...clients.components, stage, sweeper],
+    components: [holder, redisComponent(redis, logger, { required: false }), ...clients.components, stage, sweeper],
   });
 }

@@ -16,6 +16,7 @@ describe("correlationSettings", () => {
     assert.equal(s.silentHosts.afterMs, 120_000);
     assert.equal(s.silentHosts.checkIntervalMs, 15_000);
     assert.equal(s.graceMs, 300_000);
+    assert.equal(s.firedTtlMs, 7 * 24 * 3600_000);
     assert.ok(s.silentHosts.leaseMs >= s.silentHosts.checkIntervalMs);
   });
   for (const [env, variable] of [
@@ -24,6 +25,7 @@ describe("correlationSettings", () => {
     [{ SILENT_HOST_CHECK_INTERVAL: "0s" }, "SILENT_HOST_CHECK_INTERVAL"],
     [{ SILENT_HOST_AFTER: "1m", SILENT_HOST_CHECK_INTERVAL: "5m" }, "SILENT_HOST_CHECK_INTERVAL"],
     [{ CORRELATION_GRACE: "-1s" }, "CORRELATION_GRACE"],
+    [{ CORRELATION_FIRED_TTL: "a week" }, "CORRELATION_FIRED_TTL"],
     [{ REDIS_URL: "http://localhost:6379" }, "REDIS_URL"],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} naming ${variable}`, () => {

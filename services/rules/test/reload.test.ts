@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { Logger } from "@dockwatch/runtime";
+import { Metrics, type Logger } from "@dockwatch/runtime";
 import { waitFor } from "@dockwatch/test-helpers";
 import { SHIPPED_RULES_DIR, matchEvent } from "@dockwatch/rule-engine";
 import { decodedEvent } from "@dockwatch/rule-engine/testing";
@@ -69,6 +69,31 @@ describe("hot reload", () => {
       await waitFor("SIGHUP reload", async () => matchEvent(started, holder.current()).rule?.description === "Started $(docker.Actor.Attributes.name)", 10_000, 20);
     } finally {
       await holder.stop();
+    }
+  });
+
+  it("a file that vanishes mid-reload (ENOENT during a config-map swap) is logged and counted, the old ruleset keeps running, and the reload is tried again", async () => {
+    const { shipped, local } = copyOfShipped();
+    const { logger, lines } = memoryLogger();
+    const metrics = new Metrics("test");
+    const holder = createRulesetHolder({ sources: { shippedDir: shipped, localDir: local }, logger, metrics, debounceMs: 20, retryMs: 50, sighup: false });
+    await holder.start();
+    try {
+      const first = holder.current().hash;
+      // A config map's files are symlinks into a directory the kubelet swaps: mid-swap, the link points nowhere.
+      const target = join(local, "..2026_12_02", "local.yml");
+      symlinkSync(target, join(local, "local.yml"));
+      assert.equal(holder.reload("test"), false);
+      assert.equal(holder.current().hash, first, "the old ruleset keeps running");
+      assert.ok(metrics.get("ruleset_reload_failures_total") >= 1);
+      assert.match(lines.find((l) => l.level === "error")!.msg, /ruleset reload failed \(ENOENT.*keeping ruleset/);
+      // The swap completes: the retry picks the new file up without another change or signal.
+      mkdirSync(join(local, "..2026_12_02"));
+      writeFileSync(target, "overrides:\n  - id: 87903\n    level: 6\n");
+      await waitFor("the retried reload", async () => levelOfStart(holder) === 6, 10_000, 20);
+    } finally {
+      await holder.stop();
+      rmSync(local, { recursive: true, force: true });
     }
   });
 

@@ -5,17 +5,22 @@ import { SERVICES } from "../services.js";
 import { connectCliClients } from "./clients.js";
 import { takeSnapshot } from "./summary.js";
 
-/** Health of every component, lag per consumer group, alert count. Exit 1 if anything is down. */
+/** Health of every component, lag per consumer group, alert count. Exit 1 if anything is down or degraded. */
 export async function status(): Promise<number> {
   const { alias } = alertIndexSettings(process.env);
   const infra = spawnSync(infraLocal, ["status"], { encoding: "utf8" });
   process.stdout.write(infra.stdout);
   const clients = await connectCliClients();
   const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
-  for (const name of SERVICES) process.stdout.write(`${name.padEnd(14)} ${snap.ready.get(name) ? "ready" : "not running"}\n`);
+  for (const name of SERVICES) {
+    const degraded = snap.degraded.get(name) ?? [];
+    const state = snap.ready.get(name) ? "ready" : "not running";
+    process.stdout.write(`${name.padEnd(14)} ${state}${degraded.length > 0 ? `, degraded: ${degraded.join("; ")}` : ""}\n`);
+  }
   for (const { groupId, lag } of snap.lag) process.stdout.write(`${groupId.padEnd(18)} lag ${lag ?? "-"}\n`);
   process.stdout.write(`alerts         ${snap.alertCount ?? "-"} in ${alias}\n`);
   await clients.close();
   const allReady = SERVICES.every((s) => snap.ready.get(s));
-  return infra.status === 0 && allReady ? 0 : 1;
+  const anyDegraded = SERVICES.some((s) => (snap.degraded.get(s) ?? []).length > 0);
+  return infra.status === 0 && allReady && !anyDegraded ? 0 : 1;
 }

@@ -9,6 +9,8 @@ export interface Snapshot {
   at: number;
   counters: Map<string, number | undefined>;
   ready: Map<string, boolean>;
+  /** What a running service does not do right now, though it is ready (rules without Redis: correlation paused). */
+  degraded: Map<string, string[]>;
   lag: Array<{ groupId: string; lag: number | undefined }>;
   alerts: Array<{ timestamp: string; level: number; description: string }>;
   alertCount: number | undefined;
@@ -30,12 +32,14 @@ export async function takeSnapshot(
   ];
   const counters = new Map<string, number | undefined>();
   const ready = new Map<string, boolean>();
+  const degraded = new Map<string, string[]>();
   await Promise.all(
     SERVICES.map(async (name) => {
       const base = `http://127.0.0.1:${ports[name]}`;
       ready.set(name, await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false));
       const metrics = await fetch(`${base}/metrics`).then((r) => r.text().then(parseMetrics), () => undefined);
       counters.set(name, metrics?.get(THROUGHPUT_COUNTER[name]!) ?? (metrics ? 0 : undefined));
+      if (metrics) degraded.set(name, degradations(name, metrics));
     }),
   );
   const lag = await Promise.all(
@@ -60,8 +64,20 @@ export async function takeSnapshot(
       // no alerts index yet, or Elasticsearch down: shown as "-"
     }
   }
-  return { at: Date.now(), counters, ready, lag, alerts, alertCount };
+  return { at: Date.now(), counters, ready, degraded, lag, alerts, alertCount };
 }
+
+/** What a service's metrics say it cannot do right now (pure). */
+export function degradations(service: string, metrics: Map<string, number>): string[] {
+  const out: string[] = [];
+  for (const [metric, what] of DEGRADATION_GAUGES[service] ?? []) if (metrics.get(metric) === 0) out.push(what);
+  return out;
+}
+
+/** Gauges that are 0 while a service runs degraded, and what that means. */
+const DEGRADATION_GAUGES: Record<string, Array<[string, string]>> = {
+  rules: [["dockwatch_rules_correlation_available", "correlation unavailable (Redis unreachable; per-event alerts go on)"]],
+};
 
 /** The live summary block (pure, so it can be tested). */
 export function renderSummary(previous: Snapshot | undefined, current: Snapshot): string {
@@ -69,7 +85,8 @@ export function renderSummary(previous: Snapshot | undefined, current: Snapshot)
   lines.push("service    ready  events/s");
   for (const name of SERVICES) {
     const r = rate(previous?.counters.get(name), current.counters.get(name), current.at - (previous?.at ?? current.at));
-    lines.push(`${name.padEnd(10)} ${current.ready.get(name) ? "yes  " : "no   "}  ${r.toFixed(1).padStart(8)}`);
+    const degraded = current.degraded.get(name) ?? [];
+    lines.push(`${name.padEnd(10)} ${current.ready.get(name) ? "yes  " : "no   "}  ${r.toFixed(1).padStart(8)}${degraded.length > 0 ? `  degraded: ${degraded.join("; ")}` : ""}`);
   }
   lines.push("", "consumer group       lag");
   for (const { groupId, lag } of current.lag) lines.push(`${groupId.padEnd(20)} ${lag === undefined ? "-" : String(lag)}`);

@@ -1,4 +1,4 @@
-import { alertIndexSettings, elasticsearchSettings } from "@dockwatch/config";
+import { alertIndexSettings, elasticsearchSettings, redactUrl } from "@dockwatch/config";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { formatLogLine } from "../format.js";
@@ -70,7 +70,8 @@ export async function up(opts: UpOptions): Promise<void> {
     });
     await service.waitReady();
   }
-  const esUrl = elasticsearchSettings(process.env).url;
+  // Printed on the terminal: never with the user:password ELASTICSEARCH_URL may carry.
+  const esUrl = redactUrl(elasticsearchSettings(process.env).url);
   process.stdout.write(
     [
       "",

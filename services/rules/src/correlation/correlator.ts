@@ -5,10 +5,10 @@ import { redisCall } from "./redis.js";
 /**
  * One atomic step of a (rule, group, window), see window.ts for the window.
  * KEYS[1] set of event ids counted in the window, KEYS[2] "fired" marker hash.
- * ARGV: eventId, frequency, ttlMs. Returns {fired (0|1), count}.
+ * ARGV: eventId, frequency, ttlMs (counting), firedTtlMs. Returns {fired (0|1), count}.
  *
- * - A window that already fired counts nothing more, so the set stays at most
- *   `frequency` ids long whatever the event rate.
+ * - A window that already fired counts nothing more; its set of ids is
+ *   deleted when it fires (the marker says all that is left to say).
  * - SADD makes a redelivered event (same id) count once.
  * - The script runs atomically, so of two instances racing on one group key
  *   exactly one sees the count reach `frequency` with no marker yet.
@@ -18,12 +18,18 @@ import { redisCall } from "./redis.js";
  *   again with the same correlation id: the alert stays at-least-once and its
  *   deterministic id makes the repeat overwrite itself downstream. Any other
  *   event of a fired window gets nothing.
- * - Both keys expire `ttlMs` after their last write (the window plus a grace
- *   for late and redelivered events), so no state outlives its window for long.
+ * - The set expires `ttlMs` after its last write (the window plus a grace
+ *   for late and redelivered events). The marker lives `firedTtlMs` (as long
+ *   as the input topic keeps records, so as long as a redelivery can come),
+ *   refreshed on every touch: a window that fired but whose alert could not be
+ *   produced is still re-announced when its event is redelivered after an
+ *   outage of any length. It is small (two fields per fired window), and if it
+ *   were lost anyway the window could only fire again under the same id.
  */
 const OBSERVE_LUA = `
 local firedBy = redis.call('HGET', KEYS[2], 'event')
 if firedBy then
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
   if firedBy == ARGV[1] then
     return {1, tonumber(redis.call('HGET', KEYS[2], 'count'))}
   end
@@ -34,7 +40,8 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local count = redis.call('SCARD', KEYS[1])
 if count >= tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[2], 'event', ARGV[1], 'count', count)
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  redis.call('DEL', KEYS[1])
   return {1, count}
 end
 return {0, count}
@@ -43,7 +50,7 @@ return {0, count}
 type ObserveReply = [number, number];
 
 interface CorrelationCommands {
-  dockwatchCorrelate(eventsKey: string, firedKey: string, eventId: string, frequency: number, ttlMs: number): Promise<ObserveReply>;
+  dockwatchCorrelate(eventsKey: string, firedKey: string, eventId: string, frequency: number, ttlMs: number, firedTtlMs: number): Promise<ObserveReply>;
 }
 
 export interface RedisCorrelatorOptions {
@@ -55,6 +62,12 @@ export interface RedisCorrelatorOptions {
    * deduplicated. Default 5 minutes (longer than a consumer-group rebalance).
    */
   graceMs?: number;
+  /**
+   * How long a fired window's marker lives after its last touch: at least as
+   * long as the input topic's retention (a redelivery cannot come later).
+   * Default 7 days (Kafka's default retention); never shorter than the window's keys.
+   */
+  firedTtlMs?: number;
 }
 
 /** Keys live the window plus the grace after their last write. */
@@ -62,6 +75,7 @@ export const windowTtlMs = (timeframeMs: number, graceMs: number) => timeframeMs
 
 export function createRedisCorrelator(redis: Redis, opts: RedisCorrelatorOptions): Correlator {
   const graceMs = opts.graceMs ?? 5 * 60_000;
+  const firedTtlMs = opts.firedTtlMs ?? 7 * 24 * 3600_000;
   // defineCommand sends EVALSHA and falls back to EVAL once after a SCRIPT FLUSH or a Redis restart.
   if (!("dockwatchCorrelate" in redis)) redis.defineCommand("dockwatchCorrelate", { numberOfKeys: 2, lua: OBSERVE_LUA });
   const commands = redis as unknown as CorrelationCommands;
@@ -70,8 +84,9 @@ export function createRedisCorrelator(redis: Redis, opts: RedisCorrelatorOptions
       if (!Number.isInteger(spec.frequency) || spec.frequency < 1) throw new RangeError(`rule ${spec.ruleId}: frequency must be a positive integer`);
       const start = windowStart(eventTimeMs, spec.timeframeMs);
       const keys = windowKeys(opts.keyPrefix, spec.ruleId, group, start);
+      const ttlMs = windowTtlMs(spec.timeframeMs, graceMs);
       const [fired, count] = await redisCall(`correlate rule ${spec.ruleId}`, () =>
-        commands.dockwatchCorrelate(keys.events, keys.fired, eventId, spec.frequency, windowTtlMs(spec.timeframeMs, graceMs)),
+        commands.dockwatchCorrelate(keys.events, keys.fired, eventId, spec.frequency, ttlMs, Math.max(ttlMs, firedTtlMs)),
       );
       if (fired !== 1) return null;
       return { ruleId: spec.ruleId, groupKey: group, windowStartMs: start, count, correlationId: correlationId(spec.ruleId, group, start) };

@@ -9,15 +9,23 @@ import { redisCall } from "./redis.js";
 // Redis so every rules instance shares it; each transition is one Lua script,
 // so of several instances exactly one wins it.
 //
-// Two clocks, each used only against itself:
-// - last seen = the rules instance's clock when the heartbeat was processed;
-//   the sweep compares it with its own clock, so a collector whose clock is
-//   off is never declared silent for that (rules instances need NTP, as any
-//   server does, with a skew well under SILENT_HOST_AFTER).
-// - newest event time = the collector's own timestamp of its newest status
-//   event; an older or redelivered heartbeat (event time not newer) is no
-//   evidence that the agent is alive now, so it neither refreshes last seen
-//   nor ends a silence.
+// Time is event time: last seen = the collector's own timestamp of the
+// agent's newest status event, and the sweep judges it against the pipeline's
+// watermark, not against the wall clock. The watermark is how far the rules
+// service has processed its input, in event time (progress.ts): the newest
+// event time it processed, capped at now, or for a partition it is behind on
+// (a backlog, a batch held by an outage) the newest event time processed
+// there. An instance that is behind reports its watermark in every sweep; a
+// sweep uses the lowest of its own and the live reports of instances behind
+// (an instance that is caught up holds nobody back: its partitions may just be
+// idle). So
+// when the pipeline lags, the watermark lags with it and no host is called
+// silent for heartbeats that are merely still in Kafka; a host is silent only
+// when its own events stopped while the pipeline kept up. (Collector clocks
+// need NTP, as any server does, with a skew well under SILENT_HOST_AFTER.)
+// An older or redelivered heartbeat (event time not newer than the newest) is
+// no evidence that the agent is alive now: it neither refreshes last seen nor
+// ends a silence.
 //
 // Per agent, state: none (alive) -> "pending:<lease until>" (claimed by one
 // sweep, alert not yet confirmed produced) -> "silent" (confirmed). A pending
@@ -28,10 +36,24 @@ import { redisCall } from "./redis.js";
 export interface HostWatch {
   /** Records a status event; a transition when it ends a silence (once across instances, again only for a redelivery of that same event). */
   seen(heartbeat: Heartbeat): Promise<HostTransition | null>;
-  /** Claims the agents that went silent by `nowMs` (each once across instances, until its lease runs out unconfirmed). */
-  sweep(nowMs: number): Promise<HostTransition[]>;
+  /**
+   * Claims the agents silent by the pipeline's watermark (each once across
+   * instances, until its lease runs out unconfirmed). `progress` is this
+   * instance's watermark (default: caught up, `nowMs`), reported for the
+   * other instances' sweeps too.
+   */
+  sweep(nowMs: number, progress?: SweepProgress): Promise<HostTransition[]>;
   /** After their alerts are produced: the silences are announced, no sweep claims them again. */
   confirm(agentIds: string[]): Promise<void>;
+}
+
+export interface SweepProgress {
+  /** Which rules instance reports. */
+  instanceId: string;
+  /** Event time up to which this instance has processed its input (PipelineProgress.watermarkMs). */
+  watermarkMs: number;
+  /** This instance is behind on a partition (PipelineProgress.behind): its watermark holds every instance's sweep back. */
+  behind?: boolean;
 }
 
 export interface HostWatchOptions {
@@ -41,10 +63,12 @@ export interface HostWatchOptions {
   leaseMs: number;
   /** Agents unheard of for this long are dropped from the state (decommissioned hosts); default 7 days. */
   forgetAfterMs?: number;
+  /** How long a report of an instance behind counts without a newer one (longer than a rebalance: it may have died); default 2 minutes. */
+  watermarkTtlMs?: number;
 }
 
-// KEYS: 1 last seen (zset, rules clock), 2 newest event time (hash),
-// 3 state (hash), 4 snapshot (hash), 5 last return (hash).
+// KEYS: 1 last seen (zset, event time), 2 newest event time (hash),
+// 3 state (hash), 4 snapshot (hash), 5 last return (hash), 6 watermarks (hash, sweep only).
 const SEEN_LUA = `
 local agent, eventId = ARGV[1], ARGV[4]
 local newest = redis.call('HGET', KEYS[2], agent)
@@ -54,7 +78,7 @@ if newest and tonumber(ARGV[3]) <= tonumber(newest) then
   return false
 end
 redis.call('HSET', KEYS[2], agent, ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], agent)
+redis.call('ZADD', KEYS[1], ARGV[3], agent)
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[4], agent, ARGV[5]) end
 if redis.call('HDEL', KEYS[3], agent) == 0 then return false end
 local marker = cjson.encode({eventId = eventId, atMs = ARGV[3], lastSeenMs = newest or ARGV[3]})
@@ -62,16 +86,33 @@ redis.call('HSET', KEYS[5], agent, marker)
 return marker
 `;
 
-// ARGV: silent cutoff (last seen before it = silent), now, lease ms, forget cutoff.
+// ARGV: silent after ms, now, lease ms, forget cutoff, instance id, its watermark, watermark ttl ms, behind (1|0).
+// The cutoff (last seen before it = silent) is the lowest of its own and the live reports, minus silent after.
 // Returns a flat list: agent, last seen, snapshot JSON ('' if none), ...
 const SWEEP_LUA = `
 local now = tonumber(ARGV[2])
+if ARGV[8] == '1' then
+  redis.call('HSET', KEYS[6], ARGV[5], ARGV[6] .. ':' .. string.format('%d', now + tonumber(ARGV[7])))
+else
+  redis.call('HDEL', KEYS[6], ARGV[5])
+end
+local watermark = tonumber(ARGV[6])
+local reports = redis.call('HGETALL', KEYS[6])
+for i = 1, #reports, 2 do
+  local wm, expires = string.match(reports[i + 1], '^(%d+):(%d+)$')
+  if not wm or tonumber(expires) <= now then
+    redis.call('HDEL', KEYS[6], reports[i])
+  elseif tonumber(wm) < watermark then
+    watermark = tonumber(wm)
+  end
+end
+local cutoff = string.format('%d', watermark - tonumber(ARGV[1]))
 for _, agent in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])) do
   redis.call('ZREM', KEYS[1], agent)
   for k = 2, 5 do redis.call('HDEL', KEYS[k], agent) end
 end
 local out = {}
-local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'WITHSCORES')
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff, 'WITHSCORES')
 for i = 1, #stale, 2 do
   local agent = stale[i]
   local state = redis.call('HGET', KEYS[3], agent)
@@ -115,6 +156,7 @@ export function hostKeys(keyPrefix: string) {
     state: `${base}:state`,
     snapshot: `${base}:snapshot`,
     returned: `${base}:returned`,
+    watermarks: `${base}:watermarks`,
   };
 }
 
@@ -123,13 +165,14 @@ const parseSnapshot = (json: string | undefined): HostSnapshot | null => (json ?
 export function createHostWatch(redis: Redis, opts: HostWatchOptions): HostWatch {
   if (!("dockwatchHostSeen" in redis)) {
     redis.defineCommand("dockwatchHostSeen", { numberOfKeys: 5, lua: SEEN_LUA });
-    redis.defineCommand("dockwatchHostSweep", { numberOfKeys: 5, lua: SWEEP_LUA });
+    redis.defineCommand("dockwatchHostSweep", { numberOfKeys: 6, lua: SWEEP_LUA });
     redis.defineCommand("dockwatchHostConfirm", { numberOfKeys: 1, lua: CONFIRM_LUA });
   }
   const commands = redis as unknown as HostCommands;
   const k = hostKeys(opts.keyPrefix);
   const allKeys = [k.lastSeen, k.newest, k.state, k.snapshot, k.returned];
   const forgetAfterMs = opts.forgetAfterMs ?? 7 * 24 * 3600_000;
+  const watermarkTtlMs = opts.watermarkTtlMs ?? 120_000;
 
   return {
     async seen(hb) {
@@ -148,9 +191,20 @@ export function createHostWatch(redis: Redis, opts: HostWatchOptions): HostWatch
       };
     },
 
-    async sweep(nowMs) {
+    async sweep(nowMs, progress = { instanceId: "default", watermarkMs: nowMs }) {
       const flat = await redisCall("host sweep", () =>
-        commands.dockwatchHostSweep(...allKeys, String(nowMs - opts.silentAfterMs), String(nowMs), String(opts.leaseMs), String(nowMs - forgetAfterMs)),
+        commands.dockwatchHostSweep(
+          ...allKeys,
+          k.watermarks,
+          String(opts.silentAfterMs),
+          String(nowMs),
+          String(opts.leaseMs),
+          String(nowMs - forgetAfterMs),
+          progress.instanceId,
+          String(Math.floor(progress.watermarkMs)),
+          String(watermarkTtlMs),
+          progress.behind ? "1" : "0",
+        ),
       );
       const out: HostTransition[] = [];
       for (let i = 0; i + 2 < flat.length; i += 3) {

@@ -8,3 +8,5 @@ export * from "./correlator.js";
 export * from "./hosts.js";
 export * from "./settings.js";
 export * from "./sweeper.js";
+export * from "./availability.js";
+export * from "./progress.js";

@@ -1,5 +1,5 @@
 import type { RedisSettings } from "@dockwatch/config";
-import { DependencyError, backoffDelay } from "@dockwatch/errors";
+import { DependencyError, backoffDelay, redactUrl } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import { Redis } from "ioredis";
 
@@ -9,17 +9,6 @@ export interface CreateRedisOptions {
   logger?: Logger;
   /** Connection name shown by CLIENT LIST (which rules instance holds it). */
   connectionName?: string;
-}
-
-/** The URL without its password, for logs and errors. */
-export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "<invalid REDIS_URL>";
-  }
 }
 
 /**
@@ -46,11 +35,11 @@ export function createRedis(settings: RedisSettings, opts: CreateRedisOptions = 
   // error of an outage and the recovery, not each retry.
   let down = false;
   redis.on("error", (err: Error) => {
-    if (!down) opts.logger?.warn({ err, redis: redactedUrl(settings.url) }, "redis unavailable; retrying");
+    if (!down) opts.logger?.warn({ err, redis: redactUrl(settings.url) }, "redis unavailable; retrying");
     down = true;
   });
   redis.on("ready", () => {
-    if (down) opts.logger?.info({ redis: redactedUrl(settings.url) }, "redis reachable again");
+    if (down) opts.logger?.info({ redis: redactUrl(settings.url) }, "redis reachable again");
     down = false;
   });
   return redis;
@@ -72,10 +61,14 @@ export async function redisCall<T>(what: string, op: () => Promise<T>): Promise<
 
 /**
  * The client as a lifecycle component. start() tries to connect but does not
- * fail the service when Redis is down: commands retry through the stage, and
- * /readyz reports not ready until the connection is up.
+ * fail the service when Redis is down: ioredis keeps reconnecting. With
+ * `required` (the default) /readyz reports not ready until the connection is
+ * up; the rules service degrades without Redis instead, so it stays ready and
+ * shows the outage in /metrics.
  */
-export function redisComponent(redis: Redis, logger: Logger, name = "redis"): Component {
+export function redisComponent(redis: Redis, logger: Logger, opts: { name?: string; required?: boolean } = {}): Component {
+  const name = opts.name ?? "redis";
+  const required = opts.required ?? true;
   return {
     name,
     async start() {
@@ -93,6 +86,6 @@ export function redisComponent(redis: Redis, logger: Logger, name = "redis"): Co
         redis.disconnect();
       }
     },
-    ready: () => redis.status === "ready",
+    ready: () => !required || redis.status === "ready",
   };
 }

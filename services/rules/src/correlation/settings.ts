@@ -6,6 +6,8 @@ export interface CorrelationSettings {
   keyPrefix: string;
   /** CORRELATION_GRACE: how long a frequency window's keys outlive it (late and redelivered events). */
   graceMs: number;
+  /** CORRELATION_FIRED_TTL: how long a fired window is remembered (at least the input topic's retention). */
+  firedTtlMs: number;
   silentHosts: {
     /** SILENT_HOST_AFTER: an agent that sent nothing for this long is silent. */
     afterMs: number;
@@ -27,6 +29,8 @@ export function correlationSettings(env: Env): CorrelationSettings {
     {
       REDIS_KEY_PREFIX: str("dockwatch:"),
       CORRELATION_GRACE: duration("5m"),
+      // Kafka's default retention: a redelivery of the event that fired a window cannot come later.
+      CORRELATION_FIRED_TTL: duration("168h"),
       SILENT_HOST_AFTER: duration("2m"),
       SILENT_HOST_CHECK_INTERVAL: duration("15s"),
     },
@@ -40,6 +44,7 @@ export function correlationSettings(env: Env): CorrelationSettings {
     redis: redisSettings(env),
     keyPrefix: v.REDIS_KEY_PREFIX,
     graceMs: v.CORRELATION_GRACE,
+    firedTtlMs: v.CORRELATION_FIRED_TTL,
     silentHosts: {
       afterMs: v.SILENT_HOST_AFTER,
       checkIntervalMs: v.SILENT_HOST_CHECK_INTERVAL,

@@ -82,16 +82,35 @@ describe("Redis correlator (two rules instances, real Redis)", () => {
     assert.equal(await cb.observe(crashLoop, group, "e0", t0), null);
   });
 
-  it("a window's keys expire: TTL of the timeframe plus the grace", async () => {
+  it("a window's set of ids expires after the timeframe plus the grace; once fired, only its marker is left, kept for the fired TTL", async () => {
     const [c, , prefix] = pair(1_000);
     const group = '["ttl"]';
     const t0 = minute("2024-03-01T13:00:00.000Z");
-    for (let i = 0; i < 5; i++) await c.observe(crashLoop, group, `e${i}`, t0 + i);
     const keys = windowKeys(prefix, crashLoop.ruleId, group, windowStart(t0, crashLoop.timeframeMs));
-    for (const key of [keys.events, keys.fired]) {
-      const ttl = await redis.a.pttl(key);
-      assert.ok(ttl > 0 && ttl <= 61_000, `${key} has PTTL ${ttl}`);
-    }
+    for (let i = 0; i < 4; i++) await c.observe(crashLoop, group, `e${i}`, t0 + i);
+    const counting = await redis.a.pttl(keys.events);
+    assert.ok(counting > 0 && counting <= 61_000, `${keys.events} has PTTL ${counting}`);
+    await c.observe(crashLoop, group, "e4", t0 + 4);
+    assert.equal(await redis.a.exists(keys.events), 0);
+    const fired = await redis.a.pttl(keys.fired);
+    assert.ok(fired > 61_000 && fired <= 7 * 24 * 3600_000, `${keys.fired} has PTTL ${fired}`);
+  });
+
+  it("a fired window whose alert was not produced is re-announced when its event comes again after the window's keys expired", async () => {
+    // A 200 ms window with a 100 ms grace: "an outage longer than the TTL" without a long wait.
+    const quick = { ...crashLoop, frequency: 2, timeframeMs: 200 };
+    const [c, other] = pair(100);
+    const group = '["outage"]';
+    const t0 = minute("2024-03-01T14:00:00.000Z");
+    assert.equal(await c.observe(quick, group, "e0", t0), null);
+    const hit = await c.observe(quick, group, "e1", t0 + 1);
+    assert.ok(hit);
+    // The producer failed and the batch was held past the window's TTL (300 ms) ...
+    await new Promise((r) => setTimeout(r, 600));
+    // ... then e1 comes again, to either instance: the same hit, and the window still counts nothing more.
+    assert.deepEqual(await other.observe(quick, group, "e1", t0 + 1), hit);
+    assert.equal(await c.observe(quick, group, "e2", t0 + 2), null);
+    assert.equal(await c.observe(quick, group, "e3", t0 + 3), null);
   });
 
   it("Redis down -> a retryable error naming Redis, so the stage retries the batch", async () => {

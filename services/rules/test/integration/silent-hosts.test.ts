@@ -57,6 +57,45 @@ describe("silent hosts (two rules instances, real Redis)", () => {
     assert.equal((await wa.sweep(T0 + SILENT_AFTER + 1)).length, 1);
   });
 
+  it("a pipeline that stalls (a held batch, a backlog) makes no host silent: the sweep judges against the watermark, not the wall clock", async () => {
+    const [wa] = pair();
+    await wa.seen(hb("010", 1, T0));
+    // Nothing processed since T0 for 10 minutes: this instance is behind, at T0.
+    const stalled = { instanceId: "a", watermarkMs: T0, behind: true };
+    assert.deepEqual(await wa.sweep(T0 + 600_000, stalled), []);
+    // The backlog drains: the agent's heartbeats of the stall arrive, each with its own time.
+    await wa.seen(hb("010", 2, T0 + 601_000, T0 + 30_000));
+    assert.deepEqual(await wa.sweep(T0 + 602_000, { instanceId: "a", watermarkMs: T0 + 30_000, behind: true }), []);
+  });
+
+  it("last seen is the agent's event time: a host whose events stopped is silent even if its last heartbeat was processed late", async () => {
+    const [wa] = pair();
+    // Its last heartbeat, stamped T0, reached rules 5 minutes late; the pipeline has caught up since.
+    await wa.seen(hb("011", 1, T0 + 300_000, T0));
+    const [silent] = await wa.sweep(T0 + 300_000, { instanceId: "a", watermarkMs: T0 + 300_000 });
+    assert.deepEqual(silent, { agentId: "011", state: "silent", atMs: T0 + SILENT_AFTER, lastSeenMs: T0, snapshot: snapshot("011") });
+  });
+
+  it("one lagging instance holds every instance's sweep back until its report expires (it died: its partitions moved)", async () => {
+    const [wa, wb] = pair();
+    await wa.seen(hb("012", 1, T0));
+    const now = T0 + 600_000;
+    assert.deepEqual(await wb.sweep(now, { instanceId: "b", watermarkMs: T0 + 10_000, behind: true }), []);
+    assert.deepEqual(await wa.sweep(now + 1_000, { instanceId: "a", watermarkMs: now + 1_000 }), [], "b's watermark is the lowest live one");
+    // b reports no more: after the report's TTL (2 minutes) a's own watermark decides.
+    assert.equal((await wa.sweep(now + 121_000, { instanceId: "a", watermarkMs: now + 121_000 })).length, 1);
+  });
+
+  it("an instance that caught up (its partitions may just be idle, its newest event old) holds nobody back", async () => {
+    const [wa, wb] = pair();
+    await wa.seen(hb("013", 1, T0));
+    const now = T0 + 600_000;
+    assert.deepEqual(await wb.sweep(now, { instanceId: "b", watermarkMs: T0 + 10_000, behind: true }), []);
+    // b caught up: its report is withdrawn at its next sweep, though its own newest event is still old.
+    assert.deepEqual(await wb.sweep(now + 1_000, { instanceId: "b", watermarkMs: T0 + 20_000 }), []);
+    assert.equal((await wa.sweep(now + 2_000, { instanceId: "a", watermarkMs: now + 2_000 })).length, 1);
+  });
+
   it("an unconfirmed alert (the producer failed) is re-emitted after its lease, with the same time", async () => {
     const [wa, wb] = pair();
     await wa.seen(hb("004", 1, T0));
