@@ -38,16 +38,42 @@ export interface Codec {
   encode(name: string, value: unknown): Buffer;
   /** Decodes into the local (reader) schema `name`, resolving the writer schema by fingerprint. */
   decode<T>(name: string, message: Buffer): Promise<T>;
+  /**
+   * Checks a value that did not come through Avro (a JSON alert) against the
+   * schema `name` and its contract check; returns it typed, or throws a
+   * CodecError("invalid-value") naming the first bad field.
+   */
+  validate<T>(name: string, value: unknown): T;
   fingerprint(name: string): string;
 }
+
+/**
+ * What a schema cannot say about a value (a non-empty id, a time that is a
+ * time): the first problem, or undefined. Keyed by record name; see
+ * CONTRACT_CHECKS in @dockwatch/contracts.
+ */
+export type ContractChecks = Readonly<Record<string, (value: unknown) => string | undefined>>;
 
 export interface CodecOptions {
   store: SchemaStore;
   /** Reader/writer schemas by name; defaults to the repo's `schemas/`. */
   types?: Map<string, avro.Type>;
+  /** Run on every decoded (and validated) value: a value that fails is a CodecError("invalid-value"), dead-lettered like bad bytes. */
+  checks?: ContractChecks;
 }
 
-export function createCodec({ store, types = loadSchemas() }: CodecOptions): Codec {
+/** The path of the first field of `value` that `type` refuses ("rule.level", "data.docker"), or undefined. */
+function firstInvalidPath(type: avro.Type, value: unknown): string | undefined {
+  let found: string | undefined;
+  type.isValid(value, {
+    errorHook: (path) => {
+      found ??= path.length > 0 ? path.join(".") : "(the value itself)";
+    },
+  });
+  return found;
+}
+
+export function createCodec({ store, types = loadSchemas(), checks = {} }: CodecOptions): Codec {
   const local = new Map<string, { type: avro.Type; fp: Buffer; hex: string }>();
   const writers = new Map<string, avro.Type>();
   for (const [name, type] of types) {
@@ -81,6 +107,13 @@ export function createCodec({ store, types = loadSchemas() }: CodecOptions): Cod
     }
     writers.set(hex, type);
     return type;
+  }
+
+  /** The value as is, or a CodecError naming what breaks the contract of `name`. */
+  function checked<T>(name: string, value: T): T {
+    const problem = checks[name]?.(value);
+    if (problem !== undefined) throw new CodecError("invalid-value", `${name} breaks its contract: ${problem}`);
+    return value;
   }
 
   return {
@@ -123,11 +156,19 @@ export function createCodec({ store, types = loadSchemas() }: CodecOptions): Cod
           resolvers.set(key, resolver);
         }
       }
+      let value: T;
       try {
-        return reader.type.fromBuffer(body, resolver) as T;
+        value = reader.type.fromBuffer(body, resolver) as T;
       } catch (err) {
         throw new CodecError("malformed", `body does not decode as ${name}: ${(err as Error).message}`);
       }
+      return checked(name, value);
+    },
+
+    validate<T>(name: string, value: unknown): T {
+      const path = firstInvalidPath(schemaOf(name).type, value);
+      if (path !== undefined) throw new CodecError("invalid-value", `not a valid ${name}: ${path} is missing or of the wrong type`);
+      return checked(name, value as T);
     },
 
     fingerprint(name) {

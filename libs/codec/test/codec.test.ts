@@ -122,3 +122,23 @@ describe("schema resolution through the schema store", () => {
     assert.equal(back.event.Actor.Attributes.name, "apache");
   });
 });
+
+describe("contract checks", () => {
+  const checks = { DockerEvent: (v: unknown) => ((v as { agent: { id: string } }).agent.id === "" ? "agent.id is empty" : undefined) };
+
+  it("decode refuses valid Avro whose value breaks its contract, naming the field", async () => {
+    const codec = createCodec({ store: new MemorySchemaStore(), checks });
+    const bytes = codec.encode("DockerEvent", { ...rawEvent(), agent: { id: "", name: "a", ip: "1.2.3.4" } });
+    await assert.rejects(codec.decode("DockerEvent", bytes), (e: unknown) => e instanceof CodecError && e.reason === "invalid-value" && /agent\.id is empty/.test(e.message));
+    await codec.decode("DockerEvent", codec.encode("DockerEvent", rawEvent()));
+  });
+
+  it("validate names the first field missing or of the wrong type, then runs the check", () => {
+    const codec = createCodec({ store: new MemorySchemaStore(), checks });
+    const { agent: _agent, ...noAgent } = rawEvent();
+    assert.throws(() => codec.validate("DockerEvent", noAgent), (e: unknown) => e instanceof CodecError && e.reason === "invalid-value" && /agent/.test(e.message));
+    assert.throws(() => codec.validate("DockerEvent", "poison"), (e: unknown) => e instanceof CodecError && /the value itself/.test(e.message));
+    assert.throws(() => codec.validate("DockerEvent", { ...rawEvent(), agent: { id: "", name: "a", ip: "" } }), /agent\.id is empty/);
+    assert.equal(codec.validate<ReturnType<typeof rawEvent>>("DockerEvent", rawEvent()).agent.id, "002");
+  });
+});

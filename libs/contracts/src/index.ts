@@ -6,6 +6,7 @@
 import type { Alert } from "./types.generated.js";
 
 export * from "./topology.js";
+export * from "./checks.js";
 
 export type * from "./types.generated.js";
 

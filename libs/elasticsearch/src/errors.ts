@@ -1,5 +1,6 @@
 import { DockwatchError } from "@dockwatch/errors";
 import { errors } from "@elastic/elasticsearch";
+import { responseErrorType } from "./outcomes.js";
 
 interface EsCause {
   type?: string;
@@ -35,6 +36,9 @@ export function describeEsError(err: unknown): string {
  * describeEsError's line; `cause` is the client's error.
  */
 export class ElasticsearchError extends DockwatchError {
+  /** Elasticsearch's error type (`security_exception`, `cluster_block_exception`), when it answered with one. */
+  readonly type: string | undefined;
+
   constructor(
     code: string,
     retryable: boolean,
@@ -42,6 +46,7 @@ export class ElasticsearchError extends DockwatchError {
     cause: unknown,
   ) {
     super(code, describeEsError(cause), { retryable, cause });
+    this.type = cause instanceof errors.ResponseError ? responseErrorType(cause.body) : undefined;
   }
 }
 

@@ -117,9 +117,21 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
     const partitions = payload.memberAssignment[topic] ?? [];
     logger.info({ groupId, topic, partitions }, `joined ${groupId}: ${partitions.length} partition(s) of ${topic}`);
   });
+  // A crash leaves the consumer out of its group: not ready until it joins
+  // again. kafkajs restarts it after a retriable error; after any other (a
+  // KafkaJSNonRetriableError) it stays disconnected for good, and a live
+  // process that consumes nothing would only look healthy: the service stops
+  // (exit 1) so a supervisor restarts it.
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
-    logger.error({ err: payload.error, restart: payload.restart }, `consumer of ${topic} crashed${payload.restart ? "; restarting" : ""}`);
+    if (stopping.signal.aborted) return;
+    if (payload.restart) {
+      logger.error({ err: payload.error }, `consumer of ${topic} crashed; kafkajs restarts it`);
+      return;
+    }
+    failed = true;
+    stopping.abort();
+    context.fatal(payload.error, `consumer of ${topic} crashed (${payload.error?.name ?? "error"}: ${payload.error?.message ?? ""}) and cannot restart`);
   });
 
   const component: BatchConsumer = {

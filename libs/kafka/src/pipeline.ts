@@ -1,6 +1,6 @@
 import { createCodec, type Codec } from "@dockwatch/codec";
 import type { KafkaSettings } from "@dockwatch/config";
-import { TOPIC_SPECS } from "@dockwatch/contracts";
+import { CONTRACT_CHECKS, TOPIC_SPECS } from "@dockwatch/contracts";
 import { DependencyError } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import type { Kafka, Producer } from "kafkajs";
@@ -32,7 +32,9 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
   const kafka = createKafka(settings, logger);
   const producer = createProducer(kafka);
   const schemaStore = new KafkaSchemaStore({ kafka, producer, topic: settings.topics.schemas, logger });
-  const codec = createCodec({ store: schemaStore });
+  // Every decoded value is checked against its topic's contract, so a stage's
+  // decode dead-letters an absurd value like bad bytes (a CodecError).
+  const codec = createCodec({ store: schemaStore, checks: CONTRACT_CHECKS });
   const topicsComponent: Component = {
     name: "topics",
     async start() {

@@ -9,9 +9,10 @@ export interface HealthServer {
 
 /**
  * /healthz: the process is alive. /readyz: every component started and reports
- * ready. /metrics: Prometheus text.
+ * ready (when not, the body names what is not and why, one line each, if it
+ * knows). /metrics: Prometheus text.
  */
-export function createHealthServer(port: number, isReady: () => boolean, metrics: Metrics): HealthServer {
+export function createHealthServer(port: number, isReady: () => boolean, metrics: Metrics, details: () => string[] = () => []): HealthServer {
   let server: Server | undefined;
   let boundPort = port;
   return {
@@ -25,7 +26,8 @@ export function createHealthServer(port: number, isReady: () => boolean, metrics
           res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
         } else if (path === "/readyz") {
           const ready = isReady();
-          res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not ready\n");
+          const body = ready ? "ready\n" : ["not ready", ...details()].join("\n") + "\n";
+          res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(body);
         } else if (path === "/metrics") {
           res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
         } else {

@@ -22,6 +22,8 @@ export interface Component {
   stop(): Promise<void>;
   /** Ready for traffic; defaults to "started". */
   ready?(): boolean;
+  /** Why it is not ready, when it knows (Elasticsearch refusing writes): shown on /readyz and by `dockwatch status`. */
+  detail?(): string | undefined;
 }
 
 /** Something runMain stops after the service stopped (telemetry: it must see every component's last spans). */
@@ -79,6 +81,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     opts.healthPort,
     () => !stopping && started.length === components.length && components.every((c) => c.ready?.() ?? true),
     metrics,
+    () => components.flatMap((c) => (c.ready?.() === false && c.detail?.() ? [`${c.name}: ${c.detail()}`] : [])),
   );
 
   async function stopAll(reason: string): Promise<void> {

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { redactCredentials } from "@dockwatch/config";
+import { dlqList, dlqRedrive } from "./commands/dlq.js";
 import { down, upPidFile } from "./commands/down.js";
 import { replay } from "./commands/replay.js";
 import { runRulesCommand } from "./commands/rules.js";
@@ -21,6 +22,7 @@ commands:
   logtest   run engine or decoded events through the rules and show the chain and the alert
   rules     rules check [DIR]: validate the shipped ruleset plus a local rules directory
   replay    run the current rules again over the decoded events since a time
+  dlq       list dead letters by stage and reason; re-drive selected ones to their source topic
   down      stop the services and the local infrastructure
 
 dockwatch <command> --help for its options.`,
@@ -64,6 +66,18 @@ Correlation (frequency) rules are not counted again. --dry-run evaluates and
 counts without producing. Reads with a throw-away consumer group; the live
 pipeline is not disturbed. Uses the same variables as the rules service
 (KAFKA_*, TOPIC_DECODED, TOPIC_ALERTS, ALERT_MIN_LEVEL, ALERTS_FORMAT, MANAGER_NAME, …).`,
+  dlq: `usage: dockwatch dlq [--stage STAGE] [--reason REASON] [--offset P@O ...] [--limit N]
+       dockwatch dlq redrive (--stage STAGE | --reason REASON | --offset P@O ...) [--dry-run]
+
+Reads TOPIC_DLQ (dockwatch.dlq) to its end with a throw-away consumer group
+and prints the count of dead letters per stage and reason (decoder, rules,
+sink; not-avro, invalid-value, es-rejected, …), then the selected ones: their
+position in the DLQ (partition@offset), stage, reason, source
+topic/partition@offset, time and error.
+redrive produces the selected dead letters (original key, bytes and headers,
+plus dockwatch.redriven.from) to the topic each came from, after a fix (a
+mapping, a ruleset, a schema), so its stage tries them again; the DLQ itself
+is left as it is. --dry-run says what it would send.`,
   down: `usage: dockwatch down
 
 Stops the services of a running 'dockwatch up', then Kafka, Elasticsearch,
@@ -133,6 +147,32 @@ async function main(argv: string[]): Promise<number> {
       }
       await replay({ since, dryRun: values["dry-run"] ?? false, ...(values["local-dir"] !== undefined ? { localDir: values["local-dir"] } : {}) });
       return 0;
+    }
+    case "dlq": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          stage: { type: "string" },
+          reason: { type: "string" },
+          offset: { type: "string", multiple: true },
+          limit: { type: "string" },
+          "dry-run": { type: "boolean" },
+        },
+      });
+      const sel = {
+        ...(values.stage !== undefined ? { stage: values.stage } : {}),
+        ...(values.reason !== undefined ? { reason: values.reason } : {}),
+        ...(values.offset !== undefined ? { positions: values.offset } : {}),
+      };
+      if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== "redrive")) throw new UsageError("dlq takes no argument but 'redrive'");
+      if (positionals[0] === "redrive") {
+        if (sel.stage === undefined && sel.reason === undefined && sel.positions === undefined) throw new UsageError("dlq redrive needs --stage, --reason or --offset");
+        return dlqRedrive({ ...sel, dryRun: values["dry-run"] ?? false });
+      }
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new UsageError("--limit needs a non-negative integer");
+      return dlqList({ ...sel, ...(limit !== undefined ? { limit } : {}) });
     }
     case "down":
       await down();

@@ -44,6 +44,7 @@ describe("renderSummary", () => {
         ["rules", true],
       ]),
       degraded: new Map([["rules", ["correlation unavailable"]]]),
+      notReady: new Map(),
       lag: [{ groupId: "dockwatch-decoder", lag: 7 }],
       alerts: [{ timestamp: "2026-11-28T13:00:00.000+0000", level: 3, description: "Container apache started" }],
       alertCount: 1,

@@ -1,4 +1,5 @@
 import { RecordError } from "@dockwatch/errors";
+import { classifyWriteFailure } from "@dockwatch/elasticsearch";
 import { chunkBySize } from "@dockwatch/runtime";
 import type { Alert } from "@dockwatch/contracts";
 import { alertDocument, alertIndexNames } from "@dockwatch/contracts";
@@ -27,15 +28,23 @@ export function alertBulkDoc(alert: Alert, prefix = INDEX_PREFIX): BulkDoc {
   return { index: indexFor(alert, prefix), id: alert.id, source: JSON.stringify(alertDocument(alert)) };
 }
 
-export type ItemOutcome = { kind: "indexed" } | { kind: "retry"; status: number; error: string } | { kind: "reject"; status: number; error: string };
+export type ItemOutcome =
+  | { kind: "indexed" }
+  /** Try the item again; `capped`: only up to the item retry limit (a 5xx), else as long as it takes (429). */
+  | { kind: "retry"; status: number; error: string; capped?: boolean }
+  /** The index refuses writes (closed, blocked, not creatable, credentials): hold the batch like an outage. */
+  | { kind: "hold"; status: number; error: string; code: string }
+  | { kind: "reject"; status: number; error: string };
 
 interface BulkItem {
   index?: { status: number; error?: { type?: string; reason?: string | null } };
 }
 
 /**
- * Classifies each item of a _bulk response: 429 and 5xx are retried (only
- * those items), any other failure (a mapping conflict, a 400) is permanent.
+ * Classifies each item of a _bulk response by classifyWriteFailure
+ * (libs/elasticsearch): 2xx indexed; an index that refuses writes holds the
+ * batch; 429 and 5xx are retried (only those items, 5xx a bounded number of
+ * times); anything else (the mapping refuses the document) is rejected.
  */
 export function classifyBulkItems(items: BulkItem[]): ItemOutcome[] {
   return items.map((item) => {
@@ -43,7 +52,9 @@ export function classifyBulkItems(items: BulkItem[]): ItemOutcome[] {
     if (!op) return { kind: "reject", status: 0, error: "bulk response item without an index result" };
     if (op.status >= 200 && op.status < 300) return { kind: "indexed" };
     const error = `${op.error?.type ?? "error"}: ${op.error?.reason ?? "unknown"}`;
-    if (op.status === 429 || op.status >= 500) return { kind: "retry", status: op.status, error };
+    const failure = classifyWriteFailure(op.status, op.error?.type);
+    if (failure.kind === "hold") return { kind: "hold", status: op.status, error, code: failure.code };
+    if (failure.kind === "retry") return { kind: "retry", status: op.status, error, capped: failure.capped };
     return { kind: "reject", status: op.status, error };
   });
 }

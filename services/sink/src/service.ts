@@ -1,5 +1,5 @@
 import type { Alert } from "@dockwatch/contracts";
-import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
+import { GROUPS, HEALTH_PORTS, alertFromDocument } from "@dockwatch/contracts";
 import {
   alertIndexSettings,
   duration,
@@ -17,16 +17,16 @@ import {
   type RetrySettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { CodecError } from "@dockwatch/codec";
-import { createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
-import { classify, errorCode } from "@dockwatch/errors";
+import { CodecError, type Codec } from "@dockwatch/codec";
+import { ElasticsearchError, classifyWriteFailure, createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
+import { DependencyError, classify, errorCode } from "@dockwatch/errors";
 import { createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
 import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
 import { prepareElasticsearch } from "./elasticsearch.js";
-import { indexUntilSettled } from "./indexer.js";
+import { ITEM_RETRY_ATTEMPTS, indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
 import { alertIndexTemplate } from "./template.js";
 
@@ -50,6 +50,8 @@ export interface SinkConfig {
   replicas: number;
   /** SINK_RETRY_INITIAL_DELAY, SINK_RETRY_MAX_DELAY, SINK_UNKNOWN_ERROR_ATTEMPTS (libs/config's retrySettings). */
   retry: RetrySettings;
+  /** Attempts in all of a document whose item fails with a 5xx before it is dead-lettered (SINK_ITEM_RETRY_ATTEMPTS). */
+  itemRetryAttempts: number;
   /** Daily indices older than this are deleted; 0 = keep everything (ALERT_RETENTION_DAYS). */
   retentionDays: number;
   retentionCheckIntervalMs: number;
@@ -70,6 +72,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
       ALERT_RETENTION_DAYS: int(0, 0, 36_500),
       SINK_RETENTION_CHECK_INTERVAL: duration("1h"),
       SINK_CONSUMER_GROUP: str(GROUPS.sink),
+      SINK_ITEM_RETRY_ATTEMPTS: int(ITEM_RETRY_ATTEMPTS, 1, 1000),
     },
     env,
   );
@@ -86,6 +89,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
     concurrency: v.SINK_CONCURRENCY,
     replicas: v.ES_INDEX_REPLICAS,
     retry: retrySettings(env, "SINK"),
+    itemRetryAttempts: v.SINK_ITEM_RETRY_ATTEMPTS,
     retentionDays: v.ALERT_RETENTION_DAYS,
     retentionCheckIntervalMs: v.SINK_RETENTION_CHECK_INTERVAL,
     groupId: v.SINK_CONSUMER_GROUP,
@@ -97,20 +101,25 @@ interface Pending extends BulkDoc {
   record: SourceRecord;
 }
 
-/** Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are accepted per message. */
-async function toPending(record: SourceRecord, decodeAvro: (b: Buffer) => Promise<Alert>, indexPrefix: string): Promise<Pending> {
+/**
+ * Alerts arrive as Avro (default) or JSON (ALERTS_FORMAT=json); both are
+ * accepted per message and both are checked against the Alert contract before
+ * anything reads them (the codec's decode, or its validate for a JSON
+ * document), so a record that is no alert is a CodecError, dead-lettered.
+ */
+async function toPending(record: SourceRecord, codec: Codec, indexPrefix: string): Promise<Pending> {
   const value = record.value ?? Buffer.alloc(0);
   if (value[0] === 0x7b /* { */) {
-    let doc: Record<string, unknown>;
+    let doc: unknown;
     try {
-      doc = JSON.parse(value.toString("utf8")) as Record<string, unknown>;
+      doc = JSON.parse(value.toString("utf8"));
     } catch (err) {
       throw new CodecError("malformed", `JSON alert does not parse: ${(err as Error).message}`);
     }
-    if (typeof doc.id !== "string") throw new CodecError("malformed", "JSON alert has no string id");
-    return { record, id: doc.id, index: indexFor(doc as unknown as Alert, indexPrefix), source: JSON.stringify(doc) };
+    const alert = codec.validate<Alert>("Alert", alertFromDocument(doc));
+    return { record, id: alert.id, index: indexFor(alert, indexPrefix), source: JSON.stringify(doc) };
   }
-  return { record, ...alertBulkDoc(await decodeAvro(value), indexPrefix) };
+  return { record, ...alertBulkDoc(await codec.decode<Alert>("Alert", value), indexPrefix) };
 }
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {
@@ -119,10 +128,13 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
   const clients = createPipelineClients({ settings: config.kafka, logger, writes: [], topics: [{ topic: topics.alerts }] });
   const es: Client = createElasticsearchClient(config.elasticsearch);
   let esHealthy = false;
+  /** Why indexing is held, for /readyz and the log: set while a batch is held, cleared when it goes through. */
+  let heldBecause: string | undefined;
 
   const elasticsearch: Component = {
     name: "elasticsearch",
     ready: () => esHealthy,
+    detail: () => heldBecause,
     async start() {
       await prepareElasticsearch(es, {
         url: config.elasticsearch.url,
@@ -137,9 +149,23 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     stop: () => es.close(),
   };
 
-  /** One `_bulk` of pre-serialized documents; the response is trimmed to what classification reads. A failure is thrown classified. */
+  /**
+   * One `_bulk` of pre-serialized documents; the response is trimmed to what
+   * classification reads. A failure is thrown classified; a whole request the
+   * cluster refuses for every document (401/403, a write block) holds the
+   * batch like an outage (a DependencyError with the refusal's code).
+   */
   async function send(chunk: Pending[]): Promise<ItemOutcome[]> {
-    const response = await esCall(() => es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error" }));
+    let response;
+    try {
+      response = await esCall(() => es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error" }));
+    } catch (err) {
+      if (err instanceof ElasticsearchError && !err.retryable && err.status !== undefined) {
+        const failure = classifyWriteFailure(err.status, err.type);
+        if (failure.kind === "hold") throw new DependencyError(failure.code, `Elasticsearch refuses writes: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
     if (!response.errors) return chunk.map(() => ({ kind: "indexed" }));
     return classifyBulkItems(response.items as never);
   }
@@ -170,7 +196,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     const dead: OutputRecord[] = [];
     for (const record of records) {
       try {
-        ready.push(await toPending(record, (b) => clients.codec.decode<Alert>("Alert", b), config.indices.dailyPrefix));
+        ready.push(await toPending(record, clients.codec, config.indices.dailyPrefix));
       } catch (err) {
         // A bad alert (a CodecError, an alert without a usable time) is dead-lettered; anything else fails the batch.
         if (classify(err) !== "record") throw err;
@@ -185,19 +211,31 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
       maxBytes: config.bulkMaxBytes,
       policy: config.retry.outage,
       signal,
+      itemRetryAttempts: config.itemRetryAttempts,
       onUnavailable(err) {
         esHealthy = false;
-        logger.warn({ err }, "Elasticsearch unavailable; holding the batch (consumption paused) and retrying");
+        const code = errorCode(err);
+        heldBecause = `${code}: ${(err as Error).message}`;
+        metrics.set("indexing_held", "1 while a batch is held (Elasticsearch unavailable or refusing writes)", 1);
+        metrics.inc(`indexing_holds_total`, "times indexing was held (outage or refused writes)");
+        if (code.startsWith("es-")) {
+          // Not an outage that ends by itself: an operator must act (credentials, open the index, lift the block).
+          logger.error({ err, code }, `Elasticsearch refuses writes (${code}); holding the batch (consumption paused) until it is fixed: ${(err as Error).message}`);
+        } else {
+          logger.warn({ err }, "Elasticsearch unavailable; holding the batch (consumption paused) and retrying");
+        }
       },
       onAvailable() {
         esHealthy = true;
-        logger.info("Elasticsearch is back; indexing resumed");
+        heldBecause = undefined;
+        metrics.set("indexing_held", "1 while a batch is held (Elasticsearch unavailable or refusing writes)", 0);
+        logger.info("Elasticsearch takes writes again; indexing resumed");
       },
       onRetry: (left) => metrics.inc("bulk_retried_items_total", "documents sent again after a retryable failure", left),
     });
-    for (const { doc, error } of rejected) {
-      dead.push(deadLetter(doc.record, topics.dlq, "sink", "es-rejected", error));
-      logger.warn({ id: doc.id, index: doc.index, reason: "es-rejected" }, `Elasticsearch rejected alert ${doc.id}: ${error}`);
+    for (const { doc, error, reason } of rejected) {
+      dead.push(deadLetter(doc.record, topics.dlq, "sink", reason, error));
+      logger.warn({ id: doc.id, index: doc.index, reason }, `Elasticsearch rejected alert ${doc.id} (${reason}): ${error}`);
     }
     if (dead.length > 0) await sendRecords(clients.producer, dead);
     metrics.inc("alerts_indexed_total", "alerts indexed", ready.length - rejected.length);

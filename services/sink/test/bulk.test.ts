@@ -63,5 +63,23 @@ describe("classifyBulkItems", () => {
     ]);
     assert.deepEqual(outcomes.map((o) => o.kind), ["indexed", "indexed", "retry", "retry", "reject"]);
     assert.equal(outcomes[4]!.kind === "reject" && outcomes[4]!.error, "mapper_parsing_exception: failed to parse field [rule.level]");
+    assert.equal(outcomes[3]!.kind === "retry" && outcomes[3]!.capped, true, "a 5xx item is retried a bounded number of times");
+    assert.equal(outcomes[2]!.kind === "retry" && outcomes[2]!.capped, false, "throttling is not");
+  });
+
+  it("holds the batch when the index refuses writes, whatever the document", () => {
+    const outcomes = classifyBulkItems([
+      { index: { status: 400, error: { type: "index_closed_exception", reason: "closed" } } },
+      { index: { status: 403, error: { type: "cluster_block_exception", reason: "index [x] blocked by: [FORBIDDEN/8/index write (api)]" } } },
+      { index: { status: 429, error: { type: "cluster_block_exception", reason: "disk usage exceeded flood-stage watermark" } } },
+      { index: { status: 403, error: { type: "security_exception", reason: "action [indices:data/write/bulk[s]] is unauthorized" } } },
+      { index: { status: 404, error: { type: "index_not_found_exception", reason: "no such index and [action.auto_create_index] is [false]" } } },
+      { index: { status: 400, error: { type: "validation_exception", reason: "this action would add [2] shards, but this cluster currently has [1000]/[1000]" } } },
+      { index: { status: 400, error: { type: "document_parsing_exception", reason: "failed to parse field [timestamp]" } } },
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.kind === "hold" ? o.code : o.kind)),
+      ["es-index-closed", "es-write-blocked", "es-write-blocked", "es-forbidden", "es-index-unavailable", "es-index-unavailable", "reject"],
+    );
   });
 });

@@ -34,10 +34,11 @@ describe("loadSinkConfig", () => {
       ALERT_RETENTION_DAYS: "30",
       SINK_RETENTION_CHECK_INTERVAL: "10m",
       ES_STARTUP_TIMEOUT: "5s",
+      SINK_ITEM_RETRY_ATTEMPTS: "4",
     });
     assert.deepEqual(
-      [c.bulkMaxDocs, c.bulkMaxBytes, c.flushIntervalMs, c.concurrency, c.retentionDays, c.retentionCheckIntervalMs, c.startupTimeoutMs],
-      [500, 2_097_152, 250, 4, 30, 600_000, 5_000],
+      [c.bulkMaxDocs, c.bulkMaxBytes, c.flushIntervalMs, c.concurrency, c.retentionDays, c.retentionCheckIntervalMs, c.startupTimeoutMs, c.itemRetryAttempts],
+      [500, 2_097_152, 250, 4, 30, 600_000, 5_000, 4],
     );
   });
 
@@ -49,6 +50,7 @@ describe("loadSinkConfig", () => {
     ["ALERT_RETENTION_DAYS", "thirty"],
     ["SINK_RETENTION_CHECK_INTERVAL", "1d"],
     ["ES_STARTUP_TIMEOUT", "-5s"],
+    ["SINK_ITEM_RETRY_ATTEMPTS", "0"],
     ["SINK_INDEX_PREFIX", "Dockwatch-Alerts"],
     ["SINK_INDEX_PREFIX", "alerts*"],
     ["SINK_INDEX_PREFIX", "_alerts"],

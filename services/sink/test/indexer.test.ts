@@ -68,6 +68,47 @@ describe("indexUntilSettled", () => {
     assert.deepEqual(events, ["down", "up"], "one line when it goes, one when it is back");
   });
 
+  it("holds the batch while the index refuses writes (closed, blocked), then indexes it; nothing is rejected", async () => {
+    let calls = 0;
+    const events: string[] = [];
+    const rejected = await indexUntilSettled([doc("a"), doc("b")], {
+      ...base,
+      send: async (chunk) => {
+        calls += 1;
+        if (calls <= 4) {
+          return chunk.map((d): ItemOutcome => (d.id === "a" ? { kind: "indexed" } : { kind: "hold", status: 400, error: "index_closed_exception: closed", code: "es-index-closed" }));
+        }
+        return chunk.map(() => ({ kind: "indexed" }) as const);
+      },
+      onUnavailable: (err) => events.push(`held ${(err as { code: string }).code}`),
+      onAvailable: () => events.push("released"),
+    });
+    assert.deepEqual(rejected, []);
+    assert.equal(calls, 5, "held as long as the index refuses, however many rounds");
+    assert.deepEqual(events, ["held es-index-closed", "released"]);
+  });
+
+  it("retries a 5xx item up to itemRetryAttempts, then rejects it as es-item-failed; 429 has no limit", async () => {
+    const sent: string[] = [];
+    let throttled = 0;
+    const rejected = await indexUntilSettled([doc("shard"), doc("busy")], {
+      ...base,
+      itemRetryAttempts: 3,
+      send: async (chunk) => {
+        sent.push(chunk.map((d) => d.id).join(","));
+        return chunk.map((d) => {
+          if (d.id === "shard") return { kind: "retry", status: 500, error: "shard failure", capped: true } as const;
+          throttled += 1;
+          return throttled <= 5 ? ({ kind: "retry", status: 429, error: "queue full", capped: false } as const) : ({ kind: "indexed" } as const);
+        });
+      },
+    });
+    assert.deepEqual(rejected.map((r) => [r.doc.id, r.reason, r.status]), [["shard", "es-item-failed", 500]]);
+    assert.match(rejected[0]!.error, /after 3 attempts/);
+    assert.equal(sent.filter((s) => s.includes("shard")).length, 3);
+    assert.equal(throttled, 6, "the throttled item went on until it was indexed");
+  });
+
   it("throws a non-retryable failure of the whole request instead of looping", async () => {
     await assert.rejects(
       indexUntilSettled([doc("a")], { ...base, send: async () => Promise.reject(new Error("401 security_exception")) }),

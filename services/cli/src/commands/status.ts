@@ -14,7 +14,8 @@ export async function status(): Promise<number> {
   const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
   for (const name of SERVICES) {
     const degraded = snap.degraded.get(name) ?? [];
-    const state = snap.ready.get(name) ? "ready" : "not running";
+    const reasons = snap.notReady.get(name);
+    const state = snap.ready.get(name) ? "ready" : reasons ? `not ready${reasons.length ? `: ${reasons.join("; ")}` : ""}` : "not running";
     process.stdout.write(`${name.padEnd(14)} ${state}${degraded.length > 0 ? `, degraded: ${degraded.join("; ")}` : ""}\n`);
   }
   for (const { groupId, lag } of snap.lag) process.stdout.write(`${groupId.padEnd(18)} lag ${lag ?? "-"}\n`);

@@ -11,6 +11,8 @@ export interface Snapshot {
   ready: Map<string, boolean>;
   /** What a running service does not do right now, though it is ready (rules without Redis: correlation paused). */
   degraded: Map<string, string[]>;
+  /** A running service that is not ready: its /readyz body's reasons (Elasticsearch refusing writes). */
+  notReady: Map<string, string[]>;
   lag: Array<{ groupId: string; lag: number | undefined }>;
   alerts: Array<{ timestamp: string; level: number; description: string }>;
   alertCount: number | undefined;
@@ -33,10 +35,16 @@ export async function takeSnapshot(
   const counters = new Map<string, number | undefined>();
   const ready = new Map<string, boolean>();
   const degraded = new Map<string, string[]>();
+  const notReady = new Map<string, string[]>();
   await Promise.all(
     SERVICES.map(async (name) => {
       const base = `http://127.0.0.1:${ports[name]}`;
-      ready.set(name, await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false));
+      const answer = await fetch(`${base}/readyz`).then(
+        async (r) => ({ ok: r.status === 200, body: await r.text() }),
+        () => undefined,
+      );
+      ready.set(name, answer?.ok ?? false);
+      if (answer && !answer.ok) notReady.set(name, answer.body.split("\n").slice(1).filter(Boolean));
       const metrics = await fetch(`${base}/metrics`).then((r) => r.text().then(parseMetrics), () => undefined);
       counters.set(name, metrics?.get(THROUGHPUT_COUNTER[name]!) ?? (metrics ? 0 : undefined));
       if (metrics) degraded.set(name, degradations(name, metrics));
@@ -64,7 +72,7 @@ export async function takeSnapshot(
       // no alerts index yet, or Elasticsearch down: shown as "-"
     }
   }
-  return { at: Date.now(), counters, ready, degraded, lag, alerts, alertCount };
+  return { at: Date.now(), counters, ready, notReady, degraded, lag, alerts, alertCount };
 }
 
 /** What a service's metrics say it cannot do right now (pure). */

@@ -108,6 +108,9 @@ describe("decoder on the real Kafka", () => {
       { what: "over the size limit", value: encode(good("big", { blob: "x".repeat(3000) })), reason: "too-large" },
       { what: "empty value", value: null, reason: "empty" },
       { what: "decoded over the output limit", value: encode(good("wide", { blob: "y".repeat(450) })), reason: "encode-failed" },
+      { what: "truncated Avro", value: encode(good("cut")).subarray(0, 60), reason: "malformed" },
+      { what: "valid Avro, absurd time", value: encode({ ...good("past"), event: { ...good("past").event!, time: -86_400n } }), reason: "invalid-value" },
+      { what: "valid Avro, empty agent id", value: encode({ ...good("anon"), agent: { id: "", name: "a", ip: "127.0.0.1" } }), reason: "invalid-value" },
       { what: "good-6", value: encode(good("6")) },
     ];
     const [meta] = await clients.producer.send({ topic: env.TOPIC_RAW, acks: -1, messages: records.map((r) => ({ key, value: r.value })) });
