@@ -2,7 +2,8 @@
 //   npm run chaos -- [--scenarios a,b] [--rate 50] [--load 30] [--outage 60] [--hostile 10000] [--oversize 20] [--engine-runs 10] [--settle 300] [--report-dir reports]
 // Do not run it under flock: it takes /tmp/dockwatch-infra.lock itself (shared,
 // and exclusively while it stops the shared Elasticsearch or dockerd).
-import { resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "../../src/paths.js";
 import { reportTable, writeReport } from "./report.js";
@@ -31,7 +32,7 @@ Runs the four services on the real Kafka, Elasticsearch, engine and a private
 Redis, puts a known load on them (synthetic raw events injected to the raw
 topic, and real containers on the engine), then, scenario by scenario, injects
 a fault and compares Elasticsearch with the exact expected alert ids.
-Writes <report-dir>/chaos.md and chaos.json. Exit code 1 when a scenario fails.
+Writes <report-dir>/chaos.md, chaos.json and chaos-services.log (the services' output). Exit code 1 when a scenario fails.
 
   --scenarios LIST     comma-separated (default: all)
                        ${scenarioNames().join(", ")}
@@ -68,8 +69,11 @@ const opts: ChaosOptions = {
 };
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} chaos: ${line}\n`);
 const command = `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim();
-const outcome = await runChaos(opts, values.scenarios!.split(",").map((s) => s.trim()).filter(Boolean), log);
+mkdirSync(values["report-dir"]!, { recursive: true });
+const servicesLog = join(values["report-dir"]!, "chaos-services.log");
+writeFileSync(servicesLog, "");
+const outcome = await runChaos(opts, values.scenarios!.split(",").map((s) => s.trim()).filter(Boolean), log, servicesLog);
 const files = writeReport(values["report-dir"]!, outcome.results, opts, { run: outcome.run, command, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt });
 console.log(reportTable(outcome.results));
-log(`report: ${files.markdown}, ${files.json}`);
+log(`report: ${files.markdown}, ${files.json}; the services' output: ${servicesLog}`);
 process.exit(outcome.results.some((r) => r.status === "fail" || r.status === "error") ? 1 : 0);

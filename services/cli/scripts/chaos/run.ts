@@ -17,7 +17,11 @@ export function scenarioNames(): string[] {
   return allScenarios().map((s) => s.name);
 }
 
-export async function runChaos(opts: ChaosOptions, names: string[], log: (line: string) => void, run = unique("chaos")): Promise<ChaosRun> {
+/**
+ * `servicesLog`: a file the services' output is appended to after each
+ * scenario (their warnings and errors say why a scenario failed).
+ */
+export async function runChaos(opts: ChaosOptions, names: string[], log: (line: string) => void, servicesLog?: string, run = unique("chaos")): Promise<ChaosRun> {
   const known = allScenarios();
   const chosen = names.map((n) => {
     const s = known.find((k) => k.name === n);
@@ -38,6 +42,7 @@ export async function runChaos(opts: ChaosOptions, names: string[], log: (line: 
         try {
           own = await scenario.ownWorld(`${run}-${scenario.name}`, log, (r, env) => openWorld(r, log, env));
           results.push(await runScenario(own.world, scenario, opts, locks, own.extra));
+          if (servicesLog) own.world.flushOutput(servicesLog);
         } catch (err) {
           log(`${scenario.name}: could not set up its world: ${(err as Error).message}`);
           results.push(errorResult(scenario.name, `could not set up its world: ${(err as Error).message}`));
@@ -48,6 +53,7 @@ export async function runChaos(opts: ChaosOptions, names: string[], log: (line: 
         continue;
       }
       results.push(await runScenario(world, scenario, opts, locks));
+      if (servicesLog) world.flushOutput(servicesLog);
     }
   } finally {
     await world.close();

@@ -4,7 +4,7 @@
 // the stack's DLQ, a follower of the engine's events for the run's containers,
 // and the Elasticsearch reads that end each scenario.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -121,6 +121,8 @@ export interface World {
   respawn(name: ServiceName): Promise<ServiceProcess>;
   /** Alerts in the alias whose Actor.ID starts with one of `prefixes` or is one of `ids`. */
   alertsOf(prefixes: string[], ids: string[]): Promise<IndexedDoc[]>;
+  /** Appends the services' output lines not written yet to `file` (the run's services log). */
+  flushOutput(file: string): void;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function openWorld(run: string, log: Log, env: Record<string, strin
   engineEvents.start();
 
   const byName = new Map<ServiceName, ServiceProcess>(stack.services.map((s) => [s.name, s]));
+  let written = 0;
   return {
     run,
     stack,
@@ -207,6 +210,11 @@ export async function openWorld(run: string, log: Log, env: Record<string, strin
         if (hits.length < 5000) return docs;
         after = hits[hits.length - 1]!.sort as unknown[];
       }
+    },
+    flushOutput(file) {
+      const lines = stack.output.slice(written);
+      written += lines.length;
+      if (lines.length) appendFileSync(file, lines.map((l) => `${run} ${l}\n`).join(""));
     },
     async close() {
       engineEvents.stop();
