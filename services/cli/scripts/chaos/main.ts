@@ -68,6 +68,8 @@ const opts: ChaosOptions = {
   settleSeconds: num("settle", values.settle),
 };
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} chaos: ${line}\n`);
+// Interrupted: exit, so the spawned services, Redis and the events follower get their exit hooks (SIGTERM).
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => (log(`${signal}: stopping`), process.exit(130)));
 const command = `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim();
 mkdirSync(values["report-dir"]!, { recursive: true });
 const servicesLog = join(values["report-dir"]!, "chaos-services.log");

@@ -38,6 +38,8 @@ export class PrivateRedis {
   }
   async start(): Promise<void> {
     this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--appendonly", "yes", "--save", ""], { stdio: "ignore" });
+    const child = this.child;
+    process.once("exit", () => child.kill("SIGTERM"));
     await waitFor(`redis on :${this.port}`, async () => {
       const { createConnection } = await import("node:net");
       return new Promise<boolean>((resolve) => {
@@ -75,6 +77,7 @@ export class EngineEvents {
     if (this.stopped) return;
     const child = spawn("docker", ["events", "--since", String(this.lastSeconds), "--filter", `label=${this.label}`, "--format", "{{json .}}"], { stdio: ["ignore", "pipe", "ignore"] });
     this.child = child;
+    process.once("exit", () => child.kill("SIGTERM"));
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const m = /"timeNano":(\d+)/.exec(line);
       const key = `${m?.[1]}|${/"Action":"([^"]*)"/.exec(line)?.[1]}|${/"id":"([^"]*)"/.exec(line)?.[1]}`;
