@@ -90,6 +90,8 @@ export interface Provenance {
   ruleset: string;
   /** unavailable: the source event matched a frequency (correlation) rule but the correlation state (Redis) could not be reached, so the event was not counted and no correlation alert can come from it; ok: nothing was skipped (including events no frequency rule counts). */
   correlation: CorrelationState;
+  /** The source event had oversized fields cut to the pipeline's byte bounds (DecodedEvent.truncated). */
+  truncated: boolean;
 }
 
 export type CorrelationState = "ok" | "unavailable";
@@ -165,6 +167,8 @@ export interface DecodedEvent {
   /** Human text of status and gap records. */
   message: string | null;
   receivedAtNano: bigint;
+  /** True when the collector or the decoder cut oversized fields to their byte bounds (each cut value ends with …[truncated N bytes]); rule 130985 alerts on it. */
+  truncated: boolean;
 }
 
 /** engine: read from the engine's /events stream; status: collector connected to / lost the engine, or heartbeat; gap: events may be missing between two times; synthesized: a state change found by reconciling the container inventory after a gap. */
@@ -256,6 +260,8 @@ export interface DockerEvent {
   execInspect: ExecFacts | null;
   /** For events of another type that concern a container (network connect/disconnect, volume mount/unmount: the container attribute): that container's id and its name from the collector's inventory (null when unknown). */
   container: RelatedContainer | null;
+  /** True when the collector cut oversized fields (labels, attributes, exec command, raw line, inspect facts) to its byte bounds; each cut value ends with …[truncated N bytes]. */
+  truncated: boolean;
 }
 
 /** The engine's event message (API /events). Deprecated status/id/from are null when a newer engine omits them. */

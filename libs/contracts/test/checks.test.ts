@@ -17,7 +17,7 @@ function alert(): Alert {
       docker: { status: null, id: null, from: null, Type: "container", Action: "start", Actor: { ID: "x", Attributes: {} }, scope: null, time: "1764000000", timeNano: "1764000000000000001" },
     },
     location: "Wazuh-Docker",
-    dockwatch: { version: "0.1.0", ruleset: "r" },
+    dockwatch: { version: "0.1.0", ruleset: "r", correlation: "ok", truncated: false },
     container: null,
   };
 }

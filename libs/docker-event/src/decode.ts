@@ -165,6 +165,7 @@ export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDAC
     host: { name: raw.agent.name, hostname: raw.engine.hostname, ip: raw.agent.ip },
     message: redactMessage(message(raw), redactor),
     receivedAtNano: raw.receivedAtNano,
+    truncated: raw.truncated,
   };
 }
 

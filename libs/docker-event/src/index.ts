@@ -4,3 +4,4 @@ export * from "./engine-event.js";
 export * from "./lines.js";
 export * from "./python-json.js";
 export * from "./redact.js";
+export * from "./bound.js";

@@ -11,7 +11,7 @@ export const engine = { id: "ENGINE", hostname: "host", version: "20.10.24", api
 /** What the collector publishes for an engine line (parsed by the collector's own parser). */
 export function rawFromEngineLine(line: string): DockerEvent {
   const event = parseEngineLine(line);
-  return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null, inspect: null, execInspect: null, container: null };
+  return { kind: "engine", agent, engine, receivedAtNano: event.timeNano + 1000n, event, raw: line, status: null, gap: null, inspect: null, execInspect: null, container: null, truncated: false };
 }
 
 /** An old-format (API 1.41) container event line, as dockerd 20.10 writes it. */

@@ -60,6 +60,7 @@ describe("decodeEvent on collector records", () => {
       inspect: null,
       execInspect: null,
       container: null,
+      truncated: false,
     });
     assert.equal(d.docker.Type, "dockwatch");
     assert.equal(d.docker.Action, "connected");
@@ -69,7 +70,7 @@ describe("decodeEvent on collector records", () => {
 
   it("rejects an engine record without its event", () => {
     assert.throws(
-      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null, inspect: null, execInspect: null, container: null }),
+      () => decodeEvent({ kind: "engine", agent, engine, receivedAtNano: 1n, event: null, raw: null, status: null, gap: null, inspect: null, execInspect: null, container: null, truncated: false }),
       DecodeError,
     );
   });

@@ -1,15 +1,53 @@
-import { DependencyError, DockwatchError } from "@dockwatch/errors";
+import { DependencyError, DockwatchError, RecordError } from "@dockwatch/errors";
 import kafkajs from "kafkajs";
 
 /**
- * A broker call that failed, in the taxonomy: every kafkajs error (a broker
- * down or electing a leader, a timeout, retries exhausted) is a
- * DependencyError("kafka-unavailable"), as the broker not acking a batch has
- * always held it rather than lost it. Any other error (a bug of ours: a bad
- * argument, a TypeError) comes back unchanged, hence unknown.
+ * Broker answers about the records themselves: sending the same bytes again
+ * can never succeed (too large for message.max.bytes, a batch over the
+ * request size, a record the broker cannot read). The record has to be cut
+ * or dead-lettered.
+ */
+export const RECORD_REJECTIONS = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "CORRUPT_MESSAGE"]);
+
+/**
+ * Broker answers that the idempotent producer's session (producer id, epoch,
+ * sequence numbers) is out of step: kafkajs keeps it, so every later send of
+ * that producer fails the same way until a new producer takes a fresh id.
+ * kafkajs gets there by itself after a partial failure of a multi-partition
+ * request: it rolls back the sequence numbers of the partitions that were
+ * written as well as of the one that failed.
+ */
+export const SESSION_ERRORS = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_ID_MAPPING"]);
+
+/** The kafkajs protocol error types in an error, its causes and (for an aggregate) its members. */
+export function kafkaErrorTypes(err: unknown, seen = new Set<unknown>()): string[] {
+  if (err === null || typeof err !== "object" || seen.has(err)) return [];
+  seen.add(err);
+  const e = err as { type?: unknown; cause?: unknown; errors?: unknown };
+  const own = typeof e.type === "string" ? [e.type] : [];
+  const members = Array.isArray(e.errors) ? e.errors.flatMap((m) => kafkaErrorTypes(m, seen)) : [];
+  return [...own, ...kafkaErrorTypes(e.cause, seen), ...members];
+}
+
+/**
+ * A broker call that failed, in the taxonomy:
+ * - the broker refused the records themselves (RECORD_REJECTIONS): a
+ *   RecordError("kafka-record-rejected"), never retried as is;
+ * - the producer's idempotent session is out of step (SESSION_ERRORS): a
+ *   DependencyError("kafka-producer-session"), retried with a new producer;
+ * - every other kafkajs error (a broker down or electing a leader, a
+ *   timeout, retries exhausted): DependencyError("kafka-unavailable"), as the
+ *   broker not acking a batch has always held it rather than lost it.
+ * Any other error (a bug of ours: a bad argument, a TypeError) comes back
+ * unchanged, hence unknown.
  */
 export function classifyKafkaError(err: unknown, what: string): unknown {
   if (err instanceof DockwatchError || !(err instanceof kafkajs.KafkaJSError)) return err;
+  const types = kafkaErrorTypes(err);
+  const rejected = types.find((t) => RECORD_REJECTIONS.has(t));
+  if (rejected) return new RecordError("kafka-record-rejected", `${what}: the broker refused the record (${rejected}): ${err.message}`, { cause: err });
+  const session = types.find((t) => SESSION_ERRORS.has(t));
+  if (session) return new DependencyError("kafka-producer-session", `${what}: the idempotent producer is out of step (${session}); a new producer takes over`, { cause: err });
   return new DependencyError("kafka-unavailable", `${what}: ${err.message}`, { cause: err });
 }
 

@@ -7,3 +7,4 @@ export * from "./schema-store.js";
 export * from "./stage.js";
 export * from "./topics.js";
 export * from "./pipeline.js";
+export * from "./session-producer.js";

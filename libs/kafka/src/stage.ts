@@ -2,13 +2,16 @@ import { chunkBySize, type Component, type Logger, type Metrics } from "@dockwat
 import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
 import type { RetrySettings } from "@dockwatch/config";
 import { createBatchConsumer, type BatchConsumer } from "./batch-consumer.js";
+import { errorCode } from "@dockwatch/errors";
 import { kafkaCall } from "./errors.js";
 import { processRecord, type StageLogic } from "./plan.js";
-import type { OutputRecord } from "./records.js";
+import { DLQ_HEADERS, type OutputRecord } from "./records.js";
+import type { SessionProducer } from "./session-producer.js";
 
 export interface StageOptions<In, Out> {
   kafka: Kafka;
-  producer: Producer;
+  /** A SessionProducer is renewed after the broker refused a record (kafkajs's idempotent session is then out of step). */
+  producer: Producer | SessionProducer;
   groupId: string;
   inputTopic: string;
   logic: StageLogic<In, Out>;
@@ -50,14 +53,72 @@ export function toTopicMessages(records: OutputRecord[]): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/** What a refused record's dead letter keeps of its value (the topic would refuse it whole). */
+const REFUSED_VALUE_BYTES = 65_536;
+
+/**
+ * The dead letter of an output record the broker refused (too large for the
+ * output topic, invalid): its key, the head of its value, its headers, and
+ * why. `dlqTopic` null: the refusal is thrown (the caller has no DLQ).
+ */
+export function refusedLetter(record: OutputRecord, dlqTopic: string, stage: string, error: string): OutputRecord {
+  return {
+    topic: dlqTopic,
+    key: record.key,
+    value: record.value.subarray(0, REFUSED_VALUE_BYTES),
+    headers: {
+      ...record.headers,
+      [DLQ_HEADERS.stage]: stage,
+      [DLQ_HEADERS.reason]: "kafka-record-rejected",
+      [DLQ_HEADERS.error]: error.replace(/\s+/g, " ").slice(0, 2000),
+      [DLQ_HEADERS.topic]: record.topic,
+      [DLQ_HEADERS.time]: new Date().toISOString(),
+      "dockwatch.original.bytes": String(record.value.length),
+    },
+  };
+}
+
+export interface SendOptions {
+  /** Where a record the broker refuses goes instead (its dead letter); without it, the refusal is thrown. */
+  refused?: (record: OutputRecord, error: string) => OutputRecord;
+}
+
+const isRefusal = (err: unknown) => errorCode(err) === "kafka-record-rejected";
+const needsNewSession = (err: unknown) => isRefusal(err) || errorCode(err) === "kafka-producer-session";
+
 /**
  * Produces `records` with acks=all as consecutive sends of at most `maxBytes`
  * (sequential, so per-partition order holds with one request in flight). A
  * broker failure is a DependencyError("kafka-unavailable"): the batch is held.
+ * A chunk the broker refuses (RecordError kafka-record-rejected) is sent again
+ * one record at a time, each refused record replaced by `refused`'s dead
+ * letter; a SessionProducer is renewed first, since after a refusal kafkajs's
+ * sequence numbers no longer match the broker's.
  */
-export async function sendRecords(producer: Producer, records: OutputRecord[], maxBytes = 900_000): Promise<void> {
+export async function sendRecords(producer: Producer | SessionProducer, records: OutputRecord[], maxBytes = 900_000, options: SendOptions = {}): Promise<void> {
+  const send = async (chunk: OutputRecord[]) => {
+    try {
+      await kafkaCall(`producing ${chunk.length} record(s)`, () => producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) }));
+    } catch (err) {
+      if (needsNewSession(err) && "renew" in producer) await producer.renew(errorCode(err)).catch(() => undefined);
+      throw err;
+    }
+  };
   for (const chunk of chunkByBytes(records, maxBytes)) {
-    await kafkaCall(`producing ${chunk.length} record(s)`, () => producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) }));
+    try {
+      await send(chunk);
+      continue;
+    } catch (err) {
+      if (!options.refused || !isRefusal(err)) throw err;
+    }
+    for (const record of chunk) {
+      try {
+        await send([record]);
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+        await send([options.refused(record, (err as Error).message)]);
+      }
+    }
   }
 }
 
@@ -93,8 +154,16 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
           );
         }
       }
-      // All are acked before the commit.
-      await sendRecords(producer, out, opts.maxSendBytes);
+      // All are acked before the commit; a record the broker refuses is dead-lettered, not retried as is.
+      let refused = 0;
+      await sendRecords(producer, out, opts.maxSendBytes, {
+        refused: (record, error) => {
+          refused += 1;
+          logger.error({ topic: record.topic, bytes: record.value.length, stage: logic.stage }, `the broker refused an output record; dead-lettered (kafka-record-rejected): ${error}`);
+          return refusedLetter(record, logic.dlqTopic, logic.stage, error);
+        },
+      });
+      dead += refused;
       metrics?.inc("records_in_total", "records consumed", records.length);
       metrics?.inc("records_out_total", "records produced to the output topic", out.length - dead);
       metrics?.inc("dead_letters_total", "records sent to the dead-letter topic", dead);

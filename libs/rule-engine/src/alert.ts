@@ -70,8 +70,8 @@ export function buildAlert(event: DecodedEvent, rule: CompiledRule, ctx: AlertCo
     decoder: { name: "json" },
     data: { integration: "docker", docker: event.docker },
     location: ctx.location,
-    // Marked "unavailable" by evaluateEvent when correlation could not count the event.
-    dockwatch: { version: ctx.version, ruleset: ctx.ruleset, correlation: "ok" },
+    // correlation is marked "unavailable" by evaluateEvent when correlation could not count the event.
+    dockwatch: { version: ctx.version, ruleset: ctx.ruleset, correlation: "ok", truncated: event.truncated },
     container: event.container ? { ...event.container, inspect: event.inspect } : null,
   };
 }

@@ -115,5 +115,6 @@ export function hostAlertEvent(t: HostTransition): DecodedEvent {
     host,
     message,
     receivedAtNano: timeNano,
+    truncated: false,
   };
 }

@@ -71,7 +71,7 @@ export function toDecodedEvent(text: string, identity: LogtestIdentity): Decoded
   if ("docker" in value && "agent" in value) {
     // A decoded event: bigint fields back from their JSON form.
     const decoded = value as unknown as DecodedEvent;
-    return { ...decoded, receivedAtNano: BigInt(String(decoded.receivedAtNano ?? 0)) };
+    return { ...decoded, receivedAtNano: BigInt(String(decoded.receivedAtNano ?? 0)), truncated: decoded.truncated === true };
   }
   // Wazuh's docker-listener record ({"integration": "docker", "docker": {...}}, the
   // form of Wazuh's own ruleset tests) carries the engine event under "docker".
@@ -105,6 +105,7 @@ export function toDecodedEvent(text: string, identity: LogtestIdentity): Decoded
     inspect: "kind" in value ? ((value.inspect as DockerEvent["inspect"]) ?? null) : null,
     execInspect: "kind" in value ? ((value.execInspect as DockerEvent["execInspect"]) ?? null) : null,
     container: "kind" in value ? ((value.container as DockerEvent["container"]) ?? null) : null,
+    truncated: "kind" in value && value.truncated === true,
   };
   return decodeEvent(raw);
 }

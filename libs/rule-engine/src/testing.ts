@@ -27,6 +27,8 @@ export interface EventSketch {
    * >= 1.52: Type/Action/Actor only).
    */
   format?: "old" | "api152";
+  /** The collector cut oversized fields of the event (DockerEvent.truncated). */
+  truncated?: boolean;
 }
 
 export const PLAIN_FACTS: ContainerFacts = {
@@ -84,6 +86,7 @@ export function decodedEvent(s: EventSketch): DecodedEvent {
     inspect: s.type === "container" ? { ...PLAIN_FACTS, ...s.inspect } : null,
     execInspect: s.exec ? execInspect(s.action, s.exec) : null,
     container: null,
+    truncated: s.truncated ?? false,
   };
   return decodeEvent(raw);
 }
@@ -99,7 +102,7 @@ function collectorEvent(s: EventSketch, agent: Agent, timeNano: bigint): Decoded
     const snapshot = { agent, engine: ENGINE, host: { name: agent.name, hostname: ENGINE.hostname, ip: agent.ip } };
     return hostAlertEvent({ agentId: agent.id, state: s.action === "host_silent" ? "silent" : "returned", atMs, lastSeenMs: atMs - 120_000, snapshot });
   }
-  const record = { agent, engine: ENGINE, receivedAtNano: timeNano, event: null, raw: null, inspect: null, execInspect: null, container: null };
+  const record = { agent, engine: ENGINE, receivedAtNano: timeNano, event: null, raw: null, inspect: null, execInspect: null, container: null, truncated: false };
   if (s.action === "gap") {
     return decodeEvent({ ...record, kind: "gap", status: null, gap: { fromNano: timeNano - 1_000_000_000n, toNano: timeNano, dropped: 0n, reason: s.message ?? "history overrun" } });
   }

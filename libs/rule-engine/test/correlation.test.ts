@@ -115,6 +115,7 @@ const decoded = (over: DecodedOverrides = {}): DecodedEvent => {
     host: { name: "manager", hostname: "h1", ip: "10.0.0.1" },
     message: null,
     receivedAtNano: 0n,
+    truncated: false,
     ...rest,
   };
 };

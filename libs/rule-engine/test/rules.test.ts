@@ -34,6 +34,7 @@ function decodedFromSeed(seed: ReturnType<typeof seedAlerts>[number]): DecodedEv
     host: { name: "agent001", hostname: "h", ip: "192.168.122.19" },
     message: null,
     receivedAtNano: 0n,
+    truncated: false,
   };
 }
 

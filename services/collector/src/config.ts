@@ -14,6 +14,7 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import type { RetryPolicy } from "@dockwatch/errors";
+import type { RecordBounds } from "./records.js";
 import { defaultStateDir, ensureStateDir } from "./state-dir.js";
 
 export interface CollectorRetryPolicies {
@@ -35,12 +36,14 @@ export interface CollectorConfig {
   stateDir: string;
   /** Records the spool holds before it drops new engine events (and later reports a gap). */
   spoolMaxEvents: number;
+  /** Bytes the spool holds before it drops new engine events (the same policy as spoolMaxEvents). */
+  spoolMaxBytes: number;
   /** How long appended records wait to be committed (fsynced) together. */
   spoolFlushMs: number;
   publishBatchMax: number;
   inspectCacheSize: number;
-  /** Bytes of an exec's arguments (from its inspect) kept in the record; the rest becomes a visible marker. */
-  execArgumentBytes: number;
+  /** Byte bounds of a record (COLLECTOR_MAX_FIELD_BYTES, _MAP_BYTES, _TEXT_BYTES, _RECORD_BYTES): oversized fields are cut, with a marker. */
+  bounds: RecordBounds;
   retry: CollectorRetryPolicies;
   /** How long start waits for the engine before the service goes live without it (not ready). */
   engineWaitMs: number;
@@ -71,15 +74,20 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
       HEARTBEAT_INTERVAL: duration("30s"),
       COLLECTOR_STATE_DIR: optionalStr(),
       COLLECTOR_SPOOL_MAX_EVENTS: int(500_000, 100, 100_000_000),
+      COLLECTOR_SPOOL_MAX_BYTES: int(1_073_741_824, 1_048_576, 1_099_511_627_776),
       COLLECTOR_SPOOL_FLUSH: duration("20ms"),
       COLLECTOR_PUBLISH_BATCH: int(500, 1, 10_000),
       COLLECTOR_INSPECT_CACHE: int(10_000, 1, 1_000_000),
-      COLLECTOR_EXEC_ARGUMENT_BYTES: int(8_192, 256, 262_144),
       COLLECTOR_RETRY_MIN: duration("500ms"),
       COLLECTOR_RETRY_MAX: duration("30s"),
       COLLECTOR_PUBLISH_RETRY_MIN: duration("200ms"),
       COLLECTOR_PUBLISH_RETRY_MAX: duration("10s"),
       COLLECTOR_UNKNOWN_ERROR_ATTEMPTS: int(5, 1, 1_000),
+      COLLECTOR_MAX_FIELD_BYTES: int(8_192, 64, 1_048_576),
+      COLLECTOR_MAX_MAP_BYTES: int(131_072, 1_024, 10_485_760),
+      COLLECTOR_MAX_TEXT_BYTES: int(262_144, 1_024, 10_485_760),
+      // Under Kafka's default message.max.bytes (1048588) with room for headers and batch framing.
+      COLLECTOR_MAX_RECORD_BYTES: int(786_432, 16_384, 104_857_600),
     },
     env,
   );
@@ -91,10 +99,16 @@ export function loadCollectorConfig(env: Env): CollectorConfig {
     heartbeatMs: v.HEARTBEAT_INTERVAL,
     stateDir: ensureStateDir(v.COLLECTOR_STATE_DIR ?? defaultStateDir(process.getuid?.())),
     spoolMaxEvents: v.COLLECTOR_SPOOL_MAX_EVENTS,
+    spoolMaxBytes: v.COLLECTOR_SPOOL_MAX_BYTES,
     spoolFlushMs: v.COLLECTOR_SPOOL_FLUSH,
     publishBatchMax: v.COLLECTOR_PUBLISH_BATCH,
     inspectCacheSize: v.COLLECTOR_INSPECT_CACHE,
-    execArgumentBytes: v.COLLECTOR_EXEC_ARGUMENT_BYTES,
+    bounds: {
+      fieldBytes: v.COLLECTOR_MAX_FIELD_BYTES,
+      mapBytes: v.COLLECTOR_MAX_MAP_BYTES,
+      textBytes: v.COLLECTOR_MAX_TEXT_BYTES,
+      recordBytes: v.COLLECTOR_MAX_RECORD_BYTES,
+    },
     retry: {
       engine: connect,
       kafka: connect,

@@ -1,5 +1,5 @@
 import type { EngineEvent } from "@dockwatch/contracts";
-import { parseEngineLine } from "@dockwatch/docker-event";
+import { parseEngineLine, truncateUtf8 } from "@dockwatch/docker-event";
 import { classify } from "@dockwatch/errors";
 import type { Logger, Metrics } from "@dockwatch/runtime";
 import type Docker from "dockerode";
@@ -23,9 +23,12 @@ export interface IntakeDeps {
 export interface Intake {
   /** An engine line as an event, or undefined when it is none (then it is dead-lettered). */
   parse(line: string): EngineEvent | undefined;
-  /** Spools an event once: enriched, advancing the checkpoint and the inventory in the same commit. */
+  /** Spools an event once: enriched, advancing the checkpoint and the inventory in the same commit as its record, never before it. */
   accept(docker: Docker, event: EngineEvent, line: string): Promise<void>;
 }
+
+/** What a dead-lettered engine line keeps (the dead-letter topic has the broker's size limit too). */
+const DEAD_LETTER_LINE_BYTES = 65_536;
 
 /** What happens to each engine line the watcher reads, replayed or live. */
 export function createIntake({ checkpoint, writer, records, reconciler, inspector, logger, metrics }: IntakeDeps): Intake {
@@ -52,10 +55,25 @@ export function createIntake({ checkpoint, writer, records, reconciler, inspecto
       const inspect = await inspector.factsFor(docker, event);
       const execInspect = await inspector.execFor(docker, event);
       const container = reconciler.related(event);
+      // The record first (building and encoding it can fail): an event whose
+      // record does not exist is never marked as read, so a replay asks the
+      // engine for it again. The checkpoint is staged before the append, so a
+      // commit the append triggers carries both in one transaction.
+      let entry;
+      try {
+        entry = records.event(event, line, { inspect, execInspect, container });
+      } catch (err) {
+        // An event no bound makes into a record (a record error, not a bug of ours):
+        // its line, cut, is its record in the dead-letter topic, so it cannot jam the replay.
+        if (classify(err) !== "record") throw err;
+        logger.error({ err, type: event.Type, action: truncateUtf8(event.Action, 200) }, "engine event dead-lettered: no record could be built");
+        metrics.inc("dead_letters_total", "engine lines dead-lettered");
+        entry = records.deadLetter(truncateUtf8(line, DEAD_LETTER_LINE_BYTES), (err as Error).message);
+      }
       cp.add(event);
       writer.saveCheckpoint(cp);
+      writer.append(entry, event.timeNano);
       reconciler.track(event);
-      writer.append(records.event(event, line, { inspect, execInspect, container }), event.timeNano);
       metrics.inc("events_total", "engine events spooled");
     },
   };

@@ -73,33 +73,12 @@ export function factsFromInspect(inspect: ContainerInspect): ContainerFacts {
   };
 }
 
-/** Marks where a bounded list of arguments was cut, so the cut is visible downstream. */
-export const truncatedArguments = (bytes: number): string => `…[${bytes} more bytes of arguments truncated]`;
-
 /**
- * Keeps an exec's arguments within `maxBytes` (UTF-8, summed over the
- * arguments): the command line comes from whoever can talk to the engine, and
- * one exec must not make a record the broker refuses. Whole arguments are
- * kept while they fit; the rest is replaced by one marker naming the bytes cut.
+ * The exec's own user, privilege, tty and command line. The arguments are
+ * whoever ran the exec's: the record's byte bounds (bound.ts in
+ * libs/docker-event) cut them, visibly, with the rest of the record.
  */
-export function boundArguments(args: readonly string[], maxBytes: number): string[] {
-  const out: string[] = [];
-  let used = 0;
-  for (let i = 0; i < args.length; i++) {
-    const size = Buffer.byteLength(args[i]!);
-    if (used + size > maxBytes) {
-      const rest = args.slice(i).reduce((n, a) => n + Buffer.byteLength(a), 0);
-      out.push(truncatedArguments(rest));
-      return out;
-    }
-    out.push(args[i]!);
-    used += size;
-  }
-  return out;
-}
-
-/** The exec's own user, privilege, tty and command line (schemas/DockerEvent.avsc ExecFacts). */
-export function execFactsFromInspect(id: string, inspect: ExecInspect, maxArgumentBytes: number): ExecFacts {
+export function execFactsFromInspect(id: string, inspect: ExecInspect): ExecFacts {
   const p = inspect.ProcessConfig ?? {};
   return {
     id,
@@ -107,7 +86,7 @@ export function execFactsFromInspect(id: string, inspect: ExecInspect, maxArgume
     privileged: p.privileged === true,
     tty: p.tty === true,
     entrypoint: p.entrypoint ?? "",
-    arguments: boundArguments(p.arguments ?? [], maxArgumentBytes),
+    arguments: p.arguments ?? [],
   };
 }
 

@@ -20,8 +20,6 @@ export interface Inspector {
 
 export interface InspectorSettings {
   cacheSize: number;
-  /** Bytes of an exec's arguments kept (the rest is replaced by a visible marker). */
-  execArgumentBytes: number;
   metrics: Metrics;
 }
 
@@ -30,7 +28,7 @@ const INSPECTED_ON = /^(?:create|start|exec_create|exec_start)(?::|$)/;
 /** exec_create/exec_start/exec_die, with or without the command the engine appends (`exec_start: sh -c id`). */
 const EXEC_ACTION = /^exec_(create|start|die)(?::|$)/;
 
-export function createInspector({ cacheSize, execArgumentBytes, metrics }: InspectorSettings): Inspector {
+export function createInspector({ cacheSize, metrics }: InspectorSettings): Inspector {
   const facts = new LruCache<string, ContainerFacts>(cacheSize);
   const execs = new LruCache<string, ExecFacts>(cacheSize);
 
@@ -71,7 +69,7 @@ export function createInspector({ cacheSize, execArgumentBytes, metrics }: Inspe
       if (!f && action !== "die") {
         const ins = await timed("exec_inspect", "exec", async () => (await docker.getExec(id).inspect()) as ExecInspect);
         if (ins) {
-          f = execFactsFromInspect(id, ins, execArgumentBytes);
+          f = execFactsFromInspect(id, ins);
           execs.set(id, f);
         }
       }

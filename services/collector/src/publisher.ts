@@ -1,14 +1,17 @@
-import { RetryAbortedError, retry, type RetryPolicy } from "@dockwatch/errors";
-import { classifyKafkaError, toTopicMessages, type PipelineClients } from "@dockwatch/kafka";
+import { DockwatchError, RetryAbortedError, retry, type RetryPolicy } from "@dockwatch/errors";
+import { classifyKafkaError, toTopicMessages, type SessionProducer } from "@dockwatch/kafka";
 import { retryByTaxonomy, type BackgroundComponent, type Component, type ComponentContext, type Logger, type Metrics } from "@dockwatch/runtime";
+import type { Refit } from "./refit.js";
 import type { SpoolWriter } from "./spool-writer.js";
-import type { SpooledRecord } from "./spool.js";
+import type { SpoolEntry, SpooledRecord } from "./spool.js";
 
 export interface PublisherDeps {
   writer: SpoolWriter;
   /** Started by the lifecycle before the publisher; it waits for them. */
   kafka: BackgroundComponent;
-  producer: Pick<PipelineClients["producer"], "sendBatch">;
+  producer: Pick<SessionProducer, "sendBatch" | "renew">;
+  /** What to send instead of a record the broker refused (cut, or its dead letter). */
+  refit: Refit;
   batchMax: number;
   retry: RetryPolicy;
   unknownAttempts: number;
@@ -32,6 +35,8 @@ export function createPublisher(deps: PublisherDeps): Component {
   let stopping = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** The last spool seq this publisher acknowledged. */
+  let acked = 0;
   writer.onCommit(() => wake?.());
 
   /** Waits for a commit to the spool (or idleMs, or stop). */
@@ -48,13 +53,57 @@ export function createPublisher(deps: PublisherDeps): Component {
       signal.addEventListener("abort", done, { once: true });
     });
 
-  async function send(records: SpooledRecord[]): Promise<void> {
+  const codeOf = (err: unknown) => (err instanceof DockwatchError ? err.code : undefined);
+  const refused = (err: unknown) => codeOf(err) === "kafka-record-rejected";
+
+  async function send(records: SpoolEntry[]): Promise<void> {
     // Grouped by topic, each topic's records in spool order (Kafka orders per partition only).
     const topicMessages = toTopicMessages(records.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers ?? {} })));
     try {
       await deps.producer.sendBatch({ acks: -1, topicMessages });
     } catch (err) {
-      throw classifyKafkaError(err, "send");
+      const classified = classifyKafkaError(err, "send");
+      // After a refusal kafkajs's sequence numbers are out of step with the broker's
+      // ("out of order sequence number" on every later send): only a new session recovers.
+      if (refused(classified) || codeOf(classified) === "kafka-producer-session") {
+        await deps.producer.renew(codeOf(classified)!).catch((renewErr: unknown) => logger.warn({ err: renewErr }, "new producer session failed; the next send retries"));
+      }
+      throw classified;
+    }
+  }
+
+  /**
+   * The batch, or, when the broker refuses part of it, its records one at a
+   * time: each acknowledged as it is sent, a refused one replaced by what
+   * refit makes of it (cut to fit, or its dead letter), so one record cannot
+   * hold the spool.
+   */
+  async function sendBatch(batch: SpooledRecord[]): Promise<void> {
+    // A retry after a failure half-way through sends only what is not acknowledged yet.
+    const records = batch.filter((r) => r.seq > acked);
+    if (records.length === 0) return;
+    try {
+      await send(records);
+      return;
+    } catch (err) {
+      if (!refused(err)) throw err;
+      logger.warn({ err }, `Kafka refused a record of a batch of ${records.length}; sending them one at a time`);
+    }
+    for (const record of records) {
+      let entry: SpoolEntry = record;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await send([entry]);
+          break;
+        } catch (err) {
+          if (!refused(err) || attempt >= 2) throw err;
+          entry = await deps.refit(entry, (err as Error).message);
+          metrics.inc("refused_total", "spooled records Kafka refused (sent cut to fit, or dead-lettered)");
+          logger.error({ err, seq: record.seq, bytes: record.value.length, sentTo: entry.topic, sentBytes: entry.value.length }, `Kafka refused spooled record ${record.seq}; sending it cut to ${entry.value.length} bytes to ${entry.topic}`);
+        }
+      }
+      writer.ack(record.seq);
+      acked = record.seq;
     }
   }
 
@@ -67,7 +116,7 @@ export function createPublisher(deps: PublisherDeps): Component {
         await idle(signal);
         continue;
       }
-      await retry(() => send(records), deps.retry, signal, {
+      await retry(() => sendBatch(records), deps.retry, signal, {
         retryIf: judge.retryIf,
         onRetry: (err) => {
           metrics.inc("publish_failures_total", "failed sends to Kafka (retried from the spool)");
@@ -75,7 +124,8 @@ export function createPublisher(deps: PublisherDeps): Component {
         },
       });
       judge.reset();
-      writer.ack(records.at(-1)!.seq);
+      acked = records.at(-1)!.seq;
+      writer.ack(acked);
       metrics.inc("published_total", "records acknowledged by Kafka", records.length);
     }
   }

@@ -1,5 +1,6 @@
 import type { ContainerFacts, DockerEvent, Engine, EngineEvent } from "@dockwatch/contracts";
 import type { Codec } from "@dockwatch/codec";
+import { boundDockerEvent, DEFAULT_BOUNDS, encodeBounded, type Bounds } from "@dockwatch/docker-event";
 import { deadLetterHeaders } from "@dockwatch/kafka";
 import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry";
 import type { SpoolEntry } from "./spool.js";
@@ -13,14 +14,22 @@ export interface RecordsDeps {
   agent: DockerEvent["agent"];
   topics: { raw: string; dlq: string };
   codec: Pick<Codec, "encode">;
+  /** Byte bounds of a record's fields and of the whole encoded record (under the broker's message.max.bytes). */
+  bounds?: RecordBounds;
 }
+
+export interface RecordBounds extends Bounds {
+  recordBytes: number;
+}
+
+export const DEFAULT_RECORD_BOUNDS: RecordBounds = { ...DEFAULT_BOUNDS, recordBytes: 786_432 };
 
 /**
  * Builds the spool entries the collector publishes, already encoded: a
  * restart publishes the very bytes it spooled. Every record carries the
  * engine it came from, known once the watcher connected.
  */
-export function createRecords({ agent, topics, codec }: RecordsDeps) {
+export function createRecords({ agent, topics, codec, bounds = DEFAULT_RECORD_BOUNDS }: RecordsDeps) {
   let engine: Engine = { id: "unknown", hostname: "unknown", version: "unknown", apiVersion: "unknown" };
 
   const record = (partial: Partial<DockerEvent> & Pick<DockerEvent, "kind">): DockerEvent => ({
@@ -34,6 +43,7 @@ export function createRecords({ agent, topics, codec }: RecordsDeps) {
     inspect: null,
     execInspect: null,
     container: null,
+    truncated: false,
     ...partial,
   });
 
@@ -42,7 +52,9 @@ export function createRecords({ agent, topics, codec }: RecordsDeps) {
     const { span, ctx } = startSpan("collector publish", context.active(), SpanKind.PRODUCER);
     span.setAttribute("messaging.destination.name", topics.raw);
     span.end();
-    return { topic: topics.raw, key, value: codec.encode("DockerEvent", value), headers: traceHeaders(ctx) };
+    // Bounded before it is spooled: a record the broker refuses would block every record behind it.
+    const { bytes } = encodeBounded(value, boundDockerEvent, (v) => codec.encode("DockerEvent", v), bounds.recordBytes, bounds);
+    return { topic: topics.raw, key, value: bytes, headers: traceHeaders(ctx) };
   }
 
   return {

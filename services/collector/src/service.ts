@@ -1,4 +1,4 @@
-import { createPipelineClients } from "@dockwatch/kafka";
+import { createPipelineClients, createSessionProducer } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import type { CollectorConfig } from "./config.js";
 import { createHeartbeat } from "./heartbeat.js";
@@ -6,6 +6,7 @@ import { createInspector } from "./inspector.js";
 import { createKafkaClients } from "./kafka-clients.js";
 import { createPublisher } from "./publisher.js";
 import { createReconciler } from "./reconciler.js";
+import { createRefit } from "./refit.js";
 import { createRecords } from "./records.js";
 import { createSpoolWriter } from "./spool-writer.js";
 import { createWatcher } from "./watcher.js";
@@ -27,23 +28,27 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
   const metrics = new Metrics("dockwatch_collector");
   const { retry } = config;
   const clients = createPipelineClients({ settings: config.kafka, logger, writes: ["DockerEvent"], topics: [{ topic: config.kafka.topics.raw }] });
-  const records = createRecords({ agent: config.identity.agent, topics: config.kafka.topics, codec: clients.codec });
+  const records = createRecords({ agent: config.identity.agent, topics: config.kafka.topics, codec: clients.codec, bounds: config.bounds });
   const writer = createSpoolWriter({
     stateDir: config.stateDir,
     maxEvents: config.spoolMaxEvents,
+    maxBytes: config.spoolMaxBytes,
     flushMs: config.spoolFlushMs,
     batchMax: config.publishBatchMax,
     records,
     logger,
     metrics,
   });
-  const inspector = createInspector({ cacheSize: config.inspectCacheSize, execArgumentBytes: config.execArgumentBytes, metrics });
+  const inspector = createInspector({ cacheSize: config.inspectCacheSize, metrics });
   const reconciler = createReconciler({ writer, records, inspector, logger, metrics });
-  const kafka = createKafkaClients({ clients, brokers: config.kafka.brokers, retry: retry.kafka, unknownAttempts: retry.unknownAttempts, logger });
+  // The publisher's own producer: a session it can replace when the broker refuses a record.
+  const publishing = createSessionProducer(clients.kafka, logger);
+  const kafka = createKafkaClients({ clients: { ...clients, components: [...clients.components, publishing] }, brokers: config.kafka.brokers, retry: retry.kafka, unknownAttempts: retry.unknownAttempts, logger });
   const publisher = createPublisher({
     writer,
     kafka,
-    producer: clients.producer,
+    producer: publishing,
+    refit: createRefit({ topics: config.kafka.topics, codec: clients.codec, bounds: config.bounds }),
     batchMax: config.publishBatchMax,
     retry: retry.publish,
     unknownAttempts: retry.unknownAttempts,

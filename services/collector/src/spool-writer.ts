@@ -2,11 +2,13 @@ import type { Component, Logger, Metrics } from "@dockwatch/runtime";
 import type { Checkpoint } from "./checkpoint.js";
 import type { Inventory, KnownContainer } from "./inventory.js";
 import type { Records } from "./records.js";
-import { Spool, type DropCount, type SpoolEntry, type SpooledRecord } from "./spool.js";
+import { Spool, entryBytes, type DropCount, type SpoolEntry, type SpooledRecord } from "./spool.js";
 
 export interface SpoolWriterDeps {
   stateDir: string;
   maxEvents: number;
+  /** Bytes the spool holds at most (values, keys, headers), beside maxEvents: whichever is reached first. */
+  maxBytes: number;
   flushMs: number;
   /** A batch this large commits at once instead of waiting for flushMs. */
   batchMax: number;
@@ -39,18 +41,23 @@ export interface SpoolWriter extends Component {
 }
 
 const SPOOL_GAUGE = ["spool_records", "records in the spool not yet acknowledged by Kafka"] as const;
+/** Room a gap record needs (it is a few hundred bytes: envelope, times, count). */
+const GAP_RECORD_BYTES = 1_024;
+const SPOOL_BYTES_GAUGE = ["spool_bytes", "bytes of the records in the spool not yet acknowledged by Kafka"] as const;
 
 /**
  * The write side of the spool: records, the checkpoint and inventory changes
  * batched into one durable commit every flushMs (or batchMax records), and
- * the bound: past maxEvents records are counted as dropped instead of spooled,
- * and reported by one gap record as soon as there is room again.
+ * the bound: past maxEvents records or maxBytes bytes, records are counted as
+ * dropped instead of spooled, and reported by one gap record as soon as there
+ * is room again.
  */
 export function createSpoolWriter(deps: SpoolWriterDeps): SpoolWriter {
   const { logger, metrics, records } = deps;
   let spool: Spool | undefined;
   let drop: DropCount | undefined;
   let batch: SpoolEntry[] = [];
+  let batchBytes = 0;
   let batchInventory: [string, KnownContainer | "removed"][] = [];
   let batchCheckpoint: Checkpoint | undefined;
   let batchDrop: DropCount | null | undefined;
@@ -74,7 +81,9 @@ export function createSpoolWriter(deps: SpoolWriterDeps): SpoolWriter {
       ...(batchDrop !== undefined ? { dropped: batchDrop } : {}),
     });
     metrics.set(...SPOOL_GAUGE, s.size);
+    metrics.set(...SPOOL_BYTES_GAUGE, s.bytes);
     batch = [];
+    batchBytes = 0;
     batchInventory = [];
     batchCheckpoint = undefined;
     batchDrop = undefined;
@@ -87,12 +96,20 @@ export function createSpoolWriter(deps: SpoolWriterDeps): SpoolWriter {
   }
 
   const used = () => open().size + batch.length;
+  const usedBytes = () => open().bytes + batchBytes;
+  /** No room for one more record of `bytes`: past either bound. */
+  const full = (bytes: number) => used() >= deps.maxEvents || usedBytes() + bytes > deps.maxBytes;
+  const push = (entry: SpoolEntry) => {
+    batch.push(entry);
+    batchBytes += entryBytes(entry);
+  };
 
   /** The one place a drop is reported: a gap record ahead of what follows, once there is room for it. */
   function reportDrops(): boolean {
-    if (!drop || used() >= deps.maxEvents) return false;
+    if (!drop || full(GAP_RECORD_BYTES)) return false;
+    const gap = records.gap(drop.fromNano, drop.toNano, drop.count, "spool full: events dropped");
     logger.error({ dropped: drop.count }, `${drop.count} events dropped while the spool was full; publishing a gap record`);
-    batch.push(records.gap(drop.fromNano, drop.toNano, drop.count, "spool full: events dropped"));
+    push(gap);
     drop = undefined;
     batchDrop = null;
     return true;
@@ -121,8 +138,8 @@ export function createSpoolWriter(deps: SpoolWriterDeps): SpoolWriter {
       spool = undefined;
     },
     append(entry, timeNano) {
-      if (used() >= deps.maxEvents) {
-        if (!drop) logger.error({ spooled: used(), stateDir: deps.stateDir }, "spool full; dropping events until Kafka catches up");
+      if (full(entryBytes(entry))) {
+        if (!drop) logger.error({ spooled: used(), bytes: usedBytes(), stateDir: deps.stateDir }, "spool full; dropping events until Kafka catches up");
         drop = drop ? { count: drop.count + 1, fromNano: drop.fromNano, toNano: timeNano } : { count: 1, fromNano: timeNano, toNano: timeNano };
         batchDrop = drop;
         metrics.inc("dropped_total", "records dropped because the spool was full");
@@ -130,7 +147,7 @@ export function createSpoolWriter(deps: SpoolWriterDeps): SpoolWriter {
         return;
       }
       reportDrops();
-      batch.push(entry);
+      push(entry);
       scheduleFlush();
     },
     saveCheckpoint(checkpoint) {
@@ -148,6 +165,7 @@ export function createSpoolWriter(deps: SpoolWriterDeps): SpoolWriter {
       const s = open();
       s.ack(seq);
       metrics.set(...SPOOL_GAUGE, s.size);
+      metrics.set(...SPOOL_BYTES_GAUGE, s.bytes);
       // Report pending drops at once, not only when the next event comes.
       if (reportDrops()) flush();
     },

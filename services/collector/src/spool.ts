@@ -15,6 +15,9 @@ export interface SpooledRecord extends SpoolEntry {
   seq: number;
 }
 
+/** What one entry weighs in the spool's byte bound: its value, key and headers. */
+export const entryBytes = (e: SpoolEntry): number => e.value.length + Buffer.byteLength(e.key) + (e.headers ? Buffer.byteLength(JSON.stringify(e.headers)) : 0);
+
 /** Engine events dropped because the spool was full, not yet reported by a gap record. */
 export interface DropCount {
   count: number;
@@ -40,6 +43,7 @@ export interface SpoolWrite {
  */
 export class Spool {
   private pending: number;
+  private pendingBytes: number;
   private readonly db: Database.Database;
   private readonly stmts;
 
@@ -55,7 +59,8 @@ export class Spool {
     this.stmts = {
       insert: this.db.prepare("INSERT INTO spool (topic, key, value, headers) VALUES (?, ?, ?, ?)"),
       read: this.db.prepare("SELECT seq, topic, key, value, headers FROM spool WHERE seq > ? ORDER BY seq LIMIT ?"),
-      count: this.db.prepare("SELECT count(*) AS n FROM spool"),
+      count: this.db.prepare("SELECT count(*) AS n, coalesce(sum(length(value) + length(CAST(key AS BLOB)) + coalesce(length(CAST(headers AS BLOB)), 0)), 0) AS bytes FROM spool"),
+      bytesUpTo: this.db.prepare("SELECT coalesce(sum(length(value) + length(CAST(key AS BLOB)) + coalesce(length(CAST(headers AS BLOB)), 0)), 0) AS bytes FROM spool WHERE seq <= ?"),
       ackDelete: this.db.prepare("DELETE FROM spool WHERE seq <= ?"),
       getMeta: this.db.prepare("SELECT v FROM meta WHERE k = ?"),
       setMeta: this.db.prepare("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v"),
@@ -66,7 +71,9 @@ export class Spool {
       delContainer: this.db.prepare("DELETE FROM inventory WHERE id = ?"),
       allContainers: this.db.prepare("SELECT id, name, image, state FROM inventory"),
     };
-    this.pending = (this.stmts.count.get() as { n: number }).n;
+    const { n, bytes } = this.stmts.count.get() as { n: number; bytes: number };
+    this.pending = n;
+    this.pendingBytes = bytes;
   }
 
   static open(dir: string): Spool {
@@ -76,6 +83,11 @@ export class Spool {
   /** Records written and not yet acknowledged. */
   get size(): number {
     return this.pending;
+  }
+
+  /** Bytes of the records written and not yet acknowledged (values, keys, headers). */
+  get bytes(): number {
+    return this.pendingBytes;
   }
 
   write = (w: SpoolWrite): void => {
@@ -95,6 +107,7 @@ export class Spool {
       }
     })();
     this.pending += w.entries.length;
+    for (const e of w.entries) this.pendingBytes += entryBytes(e);
   };
 
   /** The oldest records not yet acknowledged, in spool order. */
@@ -105,11 +118,13 @@ export class Spool {
 
   /** Kafka acknowledged everything up to `seq`: advance the cursor and free the space. */
   ack(seq: number): void {
-    const freed = this.db.transaction(() => {
+    const { freed, bytes } = this.db.transaction(() => {
       this.stmts.setMeta.run("acked", String(seq));
-      return this.stmts.ackDelete.run(seq).changes;
+      const { bytes } = this.stmts.bytesUpTo.get(seq) as { bytes: number };
+      return { freed: this.stmts.ackDelete.run(seq).changes, bytes };
     })();
     this.pending -= freed;
+    this.pendingBytes -= bytes;
   }
 
   ackedCursor(): number {

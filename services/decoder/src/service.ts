@@ -14,9 +14,19 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { RecordError } from "@dockwatch/errors";
-import { createPipelineClients, createStage } from "@dockwatch/kafka";
+import { createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
-import { DecodeError, createRedactor, decodeEvent, parseRedactPatterns, type Redactor } from "@dockwatch/docker-event";
+import {
+  DEFAULT_BOUNDS,
+  DecodeError,
+  boundDecodedEvent,
+  createRedactor,
+  decodeEvent,
+  encodeBounded,
+  parseRedactPatterns,
+  type Bounds,
+  type Redactor,
+} from "@dockwatch/docker-event";
 
 export interface DecoderConfig {
   kafka: KafkaSettings;
@@ -25,9 +35,12 @@ export interface DecoderConfig {
   /**
    * Largest decoded record and largest produce request. Keep it under the
    * broker's message.max.bytes (1048588 by default): a decoded record over it
-   * is dead-lettered instead of failing the batch forever.
+   * is cut further (the bounds halved until it fits), never dead-lettered,
+   * so padding an event cannot hide it from the rules.
    */
   maxOutputBytes: number;
+  /** DECODER_MAX_FIELD_BYTES, _MAP_BYTES, _TEXT_BYTES: every decoded record is bounded (libs/docker-event bound.ts). */
+  bounds: Bounds;
   /** dockwatch-decoder unless DECODER_CONSUMER_GROUP says otherwise (a second pipeline on one cluster, tests). */
   groupId: string;
   /** The default redaction rules plus REDACT_PATTERNS, compiled at load so a bad pattern stops the service. */
@@ -43,6 +56,9 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
       DECODER_MAX_MESSAGE_BYTES: int(1_048_576, 1024, 104_857_600),
       DECODER_MAX_OUTPUT_BYTES: int(1_000_000, 1024, 104_857_600),
       DECODER_CONSUMER_GROUP: str(GROUPS.decoder),
+      DECODER_MAX_FIELD_BYTES: int(DEFAULT_BOUNDS.fieldBytes, 64, 10_485_760),
+      DECODER_MAX_MAP_BYTES: int(DEFAULT_BOUNDS.mapBytes, 1_024, 104_857_600),
+      DECODER_MAX_TEXT_BYTES: int(DEFAULT_BOUNDS.textBytes, 1_024, 104_857_600),
     },
     env,
   );
@@ -59,6 +75,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
     runtime: runtimeSettings(env, HEALTH_PORTS.decoder),
     maxMessageBytes: v.DECODER_MAX_MESSAGE_BYTES,
     maxOutputBytes: v.DECODER_MAX_OUTPUT_BYTES,
+    bounds: { fieldBytes: v.DECODER_MAX_FIELD_BYTES, mapBytes: v.DECODER_MAX_MAP_BYTES, textBytes: v.DECODER_MAX_TEXT_BYTES },
     groupId: v.DECODER_CONSUMER_GROUP,
     redactor,
     redactPatterns,
@@ -88,9 +105,11 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     writes: ["DecodedEvent"],
     topics: [{ topic: topics.raw }, { topic: topics.decoded }],
   });
+  // The stage's own producer: a session renewed after the broker refused a record.
+  const output = createSessionProducer(clients.kafka, logger);
   const stage = createStage<DockerEvent, DecodedEvent>({
     kafka: clients.kafka,
-    producer: clients.producer,
+    producer: output,
     maxSendBytes: config.maxOutputBytes,
     groupId: config.groupId,
     inputTopic: topics.raw,
@@ -105,11 +124,10 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
       decode: (bytes) => clients.codec.decode<DockerEvent>("DockerEvent", bytes),
       transform: (raw, record) => [{ key: record.key, value: decodeForStage(raw, config.redactor) }],
       encode: (value) => {
-        const bytes = clients.codec.encode("DecodedEvent", value);
-        if (bytes.length > config.maxOutputBytes) {
-          throw new DecodeError(`decoded record of ${bytes.length} bytes exceeds DECODER_MAX_OUTPUT_BYTES (${config.maxOutputBytes})`, "encode-failed");
-        }
-        return bytes;
+        // Cut, not dead-lettered: a truncated event still reaches the rules (and raises 130985).
+        const bounded = encodeBounded(value, boundDecodedEvent, (v) => clients.codec.encode("DecodedEvent", v), config.maxOutputBytes, config.bounds);
+        if (bounded.value.truncated && !value.truncated) metrics.inc("truncated_total", "decoded records whose oversized fields were cut to the bounds");
+        return bounded.bytes;
       },
     },
   });
@@ -118,6 +136,6 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     logger,
     healthPort: config.runtime.healthPort,
     metrics,
-    components: [...clients.components, stage],
+    components: [...clients.components, output, stage],
   });
 }

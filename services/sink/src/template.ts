@@ -65,7 +65,7 @@ export function alertIndexTemplate(replicas: number, names: AlertIndexNames = al
               },
             },
           },
-          dockwatch: { properties: { version: keyword, ruleset: keyword, correlation: keyword } },
+          dockwatch: { properties: { version: keyword, ruleset: keyword, correlation: keyword, truncated: { type: "boolean" } } },
           // The normalized container of the source event (Alert.container).
           container: {
             properties: {

@@ -18,7 +18,7 @@ function alert(time: string, id = `${time}.42`): Alert {
       docker: { status: "start", id: "c", from: null, Type: "container", Action: "start", Actor: { ID: "c", Attributes: { name: "apache" } }, scope: null, time, timeNano: `${time}877226210` },
     },
     location: "Wazuh-Docker",
-    dockwatch: { version: "0.1.0", ruleset: "abc", correlation: "ok" },
+    dockwatch: { version: "0.1.0", ruleset: "abc", correlation: "ok", truncated: false },
     container: null,
   };
 }

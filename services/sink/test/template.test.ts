@@ -199,7 +199,7 @@ describe("the document the sink indexes (alertDocument)", () => {
         docker: { status: "start", id: "c", from: "httpd", Type: "container", Action: "start", Actor: { ID: "c", Attributes: { name: "apache", "com.example.x": "1" } }, scope: "local", time: "1538752533", timeNano: "1538752533877226210" },
       },
       location: "Wazuh-Docker",
-      dockwatch: { version: "0.1.0", ruleset: "abc", correlation: "ok" },
+      dockwatch: { version: "0.1.0", ruleset: "abc", correlation: "ok", truncated: false },
       container: {
         id: "c",
         name: "apache",

@@ -7,7 +7,7 @@ import { createLogger } from "@dockwatch/runtime";
 import { startTelemetry } from "@dockwatch/telemetry";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import type { KafkaMessage } from "kafkajs";
-import { DLQ_HEADERS, KafkaSchemaStore, createKafka, createPipelineClients, createProducer, createStage, ensureTopics } from "../../src/index.js";
+import { DLQ_HEADERS, KafkaSchemaStore, createKafka, createPipelineClients, createProducer, createSessionProducer, createStage, ensureTopics } from "../../src/index.js";
 
 // The stage runner against the real local Kafka: good records flow, bad ones
 // are dead-lettered with their reason, the partition never stalls, offsets are
@@ -254,6 +254,61 @@ describe("stage runner on the real Kafka", () => {
       assert.equal(committed?.partitions[0]?.offset, "-1", "the batch is left uncommitted for the next run");
     } finally {
       await stage.stop();
+    }
+  });
+
+  it("dead-letters an output record the broker refuses (over the output topic's max.message.bytes), renews the producer, and delivers the records around it", async () => {
+    const input = `${run}.refused.in`;
+    const output = `${run}.refused.out`;
+    const admin = clients.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: input, numPartitions: 1 },
+        { topic: output, numPartitions: 2, configEntries: [{ name: "max.message.bytes", value: "4000" }] },
+      ],
+    });
+    await admin.disconnect();
+    const dlqBefore = await offsetsOf(settings.topics.dlq);
+    const producer = createSessionProducer(clients.kafka, logger);
+    await producer.start();
+    await clients.producer.send({
+      topic: input,
+      acks: -1,
+      messages: ["a", "huge", "b", "c"].map((action, i) => ({ key: `k${i}`, value: clients.codec.encode("DockerEvent", rawEvent(action, BigInt(i + 1))) })),
+    });
+    const stage = createStage<Raw, Raw>({
+      kafka: clients.kafka,
+      producer,
+      groupId: `${run}-refused`,
+      inputTopic: input,
+      logger,
+      logic: {
+        stage: "test",
+        outputTopic: output,
+        dlqTopic: settings.topics.dlq,
+        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
+        // "huge" becomes a record the output topic refuses (10 KB over its 4 KB limit).
+        transform: (raw, record) => [{ key: record.key, value: raw.event?.Action === "huge" ? { ...raw, agent: { ...raw.agent, name: "x".repeat(10_000) } } : raw }],
+        encode: (v) => clients.codec.encode("DockerEvent", v),
+      },
+    });
+    await stage.start();
+    try {
+      const out = await readAll(clients.kafka, output, 3);
+      const actions = await Promise.all(out.map(async (m) => (await clients.codec.decode<Raw>("DockerEvent", m.value!)).event!.Action));
+      // At least once: the broker may have written another partition's part of the refused
+      // request, which the one-at-a-time resend (a new session, no dedup) writes again.
+      assert.deepEqual([...new Set(actions)].sort(), ["a", "b", "c"]);
+      assert.ok(!actions.includes("huge"));
+      const letters = (await readAll(clients.kafka, settings.topics.dlq, dlqBefore + 1)).filter((m) => m.headers?.[DLQ_HEADERS.reason]?.toString() === "kafka-record-rejected");
+      assert.equal(letters.length, 1);
+      assert.equal(letters[0]!.headers?.[DLQ_HEADERS.topic]?.toString(), output);
+      assert.ok(producer.sessions >= 2, "a new idempotent session after the refusal");
+    } finally {
+      await stage.stop();
+      await producer.stop();
     }
   });
 

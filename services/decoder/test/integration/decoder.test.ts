@@ -107,7 +107,8 @@ describe("decoder on the real Kafka", () => {
       { what: "good-5", value: encode(good("5")) },
       { what: "over the size limit", value: encode(good("big", { blob: "x".repeat(3000) })), reason: "too-large" },
       { what: "empty value", value: null, reason: "empty" },
-      { what: "decoded over the output limit", value: encode(good("wide", { blob: "y".repeat(450) })), reason: "encode-failed" },
+      // Padding must not hide an event: cut to fit, not dead-lettered.
+      { what: "good-wide", value: encode(good("wide", { blob: "y".repeat(450) })) },
       { what: "truncated Avro", value: encode(good("cut")).subarray(0, 60), reason: "malformed" },
       { what: "valid Avro, absurd time", value: encode({ ...good("past"), event: { ...good("past").event!, time: -86_400n } }), reason: "invalid-value" },
       { what: "valid Avro, empty agent id", value: encode({ ...good("anon"), agent: { id: "", name: "a", ip: "127.0.0.1" } }), reason: "invalid-value" },
@@ -134,6 +135,10 @@ describe("decoder on the real Kafka", () => {
     assert.equal(first.container?.labels.note, `ticket-${MASK} PASSWORD=${MASK}`, "REDACT_PATTERNS and the defaults applied");
     assert.ok(!first.fullLog.includes("hunter2") && !first.fullLog.includes("4242"));
     assert.equal(first.docker.timeNano, "1795873684909518378");
+    const wide = decoded.find((d) => d.container?.name === `${run}-wide`)!;
+    assert.equal(wide.truncated, true, "the decoded record over DECODER_MAX_OUTPUT_BYTES went through, cut");
+    assert.match(wide.container!.labels.blob!, /^y+…\[truncated \d+ bytes\]$/);
+    assert.ok(decoded.filter((d) => d !== wide).every((d) => !d.truncated));
 
     // One dead letter per bad record, with the original bytes and where it came from.
     assert.equal(received.dlq.length, bad.length);

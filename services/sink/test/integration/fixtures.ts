@@ -62,7 +62,7 @@ export function makeAlert(s: AlertSpec): Alert {
       },
     },
     location: "Wazuh-Docker",
-    dockwatch: { version: "0.1.0", ruleset: s.ruleset, correlation: "ok" },
+    dockwatch: { version: "0.1.0", ruleset: s.ruleset, correlation: "ok", truncated: false },
     container: {
       id: `${container}-id`,
       name: container,

@@ -32,7 +32,7 @@ function alert(actor: string, n: number, description = `Container c${n} started`
       docker: { status: "start", id: actor, from: "img", Type: "container", Action: "start", Actor: { ID: actor, Attributes: { name: `c${n}`, "com.example.team": "blue" } }, scope: "local", time, timeNano: `${time}000000001` },
     },
     location: "Wazuh-Docker",
-    dockwatch: { version: "0.1.0", ruleset: "t", correlation: "ok" },
+    dockwatch: { version: "0.1.0", ruleset: "t", correlation: "ok", truncated: false },
     container: { id: actor, name: `c${n}`, imageName: "img", labels: { "com.example.team": "blue" }, compose: null, kubernetes: null, inspect: null },
   };
 }
