@@ -11,11 +11,13 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export async function acquireLock(mode: "shared" | "exclusive", path = INFRA_LOCK): Promise<HeldLock> {
-  const child = spawn("flock", [mode === "shared" ? "-s" : "-x", path, "-c", "echo locked; exec cat"], { stdio: ["pipe", "pipe", "inherit"] });
+/** Holds the lock; with `waitSeconds`, gives up (rejects) when it is not free within that time. */
+export async function acquireLock(mode: "shared" | "exclusive", path = INFRA_LOCK, waitSeconds?: number): Promise<HeldLock> {
+  const wait = waitSeconds === undefined ? [] : ["-w", String(waitSeconds)];
+  const child = spawn("flock", [mode === "shared" ? "-s" : "-x", ...wait, path, "-c", "echo locked; exec cat"], { stdio: ["pipe", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`flock ${path} exited (${code}) before holding the lock`)));
+    child.once("exit", (code) => reject(new Error(`the ${mode} lock ${path} was not free${waitSeconds === undefined ? "" : ` within ${waitSeconds} s`} (flock exit ${code})`)));
     child.stdout.once("data", () => resolve());
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

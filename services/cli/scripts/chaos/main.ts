@@ -20,6 +20,7 @@ const { values } = parseArgs({
     oversize: { type: "string", default: "20" },
     "engine-runs": { type: "string", default: "10" },
     settle: { type: "string", default: "300" },
+    "lock-wait": { type: "string", default: "600" },
     "report-dir": { type: "string", default: resolve(repoRoot, "reports") },
     help: { type: "boolean", short: "h" },
   },
@@ -43,6 +44,8 @@ Writes <report-dir>/chaos.md, chaos.json and chaos-services.log (the services' o
   --oversize N         oversize (valid, ~900 KB padded) records per topic (default 20)
   --engine-runs N      real containers (docker run --rm) per scenario (default 10)
   --settle S           seconds to wait for the expected state after a fault (default 300)
+  --lock-wait S        seconds to wait for the exclusive infrastructure lock before
+                       skipping the Elasticsearch and dockerd scenarios (default 600)
   --report-dir DIR     where the report goes (default reports/ at the repository root)
 
 Stopping the shared Elasticsearch and dockerd takes /tmp/dockwatch-infra.lock
@@ -66,6 +69,7 @@ const opts: ChaosOptions = {
   oversize: num("oversize", values.oversize),
   engineRuns: num("engine-runs", values["engine-runs"]),
   settleSeconds: num("settle", values.settle),
+  lockWaitSeconds: num("lock-wait", values["lock-wait"]),
 };
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} chaos: ${line}\n`);
 // Interrupted: exit, so the spawned services, Redis and the events follower get their exit hooks (SIGTERM).
@@ -74,7 +78,9 @@ const command = `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim();
 mkdirSync(values["report-dir"]!, { recursive: true });
 const servicesLog = join(values["report-dir"]!, "chaos-services.log");
 writeFileSync(servicesLog, "");
-const outcome = await runChaos(opts, values.scenarios!.split(",").map((s) => s.trim()).filter(Boolean), log, servicesLog);
+const outcome = await runChaos(opts, values.scenarios!.split(",").map((s) => s.trim()).filter(Boolean), log, servicesLog, (results, run, startedAt) =>
+  writeReport(values["report-dir"]!, results, opts, { run, command, startedAt, finishedAt: new Date() }),
+);
 const files = writeReport(values["report-dir"]!, outcome.results, opts, { run: outcome.run, command, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt });
 console.log(reportTable(outcome.results));
 log(`report: ${files.markdown}, ${files.json}; the services' output: ${servicesLog}`);

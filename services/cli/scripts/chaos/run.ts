@@ -21,7 +21,15 @@ export function scenarioNames(): string[] {
  * `servicesLog`: a file the services' output is appended to after each
  * scenario (their warnings and errors say why a scenario failed).
  */
-export async function runChaos(opts: ChaosOptions, names: string[], log: (line: string) => void, servicesLog?: string, run = unique("chaos")): Promise<ChaosRun> {
+export async function runChaos(
+  opts: ChaosOptions,
+  names: string[],
+  log: (line: string) => void,
+  servicesLog?: string,
+  /** Called after each scenario with the results so far (the report is rewritten as the run goes). */
+  onResult: (results: ScenarioResult[], run: string, startedAt: Date) => void = () => undefined,
+  run = unique("chaos"),
+): Promise<ChaosRun> {
   const known = allScenarios();
   const chosen = names.map((n) => {
     const s = known.find((k) => k.name === n);
@@ -43,6 +51,7 @@ export async function runChaos(opts: ChaosOptions, names: string[], log: (line: 
           own = await scenario.ownWorld(`${run}-${scenario.name}`, log, (r, env) => openWorld(r, log, env));
           results.push(await runScenario(own.world, scenario, opts, locks, own.extra));
           if (servicesLog) own.world.flushOutput(servicesLog);
+          onResult(results, run, startedAt);
         } catch (err) {
           log(`${scenario.name}: could not set up its world: ${(err as Error).message}`);
           results.push(errorResult(scenario.name, `could not set up its world: ${(err as Error).message}`));
@@ -54,6 +63,7 @@ export async function runChaos(opts: ChaosOptions, names: string[], log: (line: 
       }
       results.push(await runScenario(world, scenario, opts, locks));
       if (servicesLog) world.flushOutput(servicesLog);
+      onResult(results, run, startedAt);
     }
   } finally {
     await world.close();

@@ -30,6 +30,8 @@ export interface ChaosOptions {
   engineRuns: number;
   /** Seconds to wait for the expected state after a fault before giving up. */
   settleSeconds: number;
+  /** Seconds to wait for the exclusive infrastructure lock before skipping a scenario that needs it. */
+  lockWaitSeconds: number;
 }
 
 export interface ScenarioResult {
@@ -410,6 +412,8 @@ async function syntheticLoop(world: World, ledger: Ledger, rate: number, stop: (
   if (sendFailures) ledger.notes.push(`${sendFailures} injection batches not acknowledged by Kafka: not expected, though a send that failed on its ack may still have landed (its alerts then show as not in the expectation)`);
 }
 
+class LockUnavailable extends Error {}
+
 /** The result of a scenario that could not run. */
 export function errorResult(scenario: string, note: string): ScenarioResult {
   return {
@@ -467,7 +471,10 @@ export async function runScenario(world: World, scenario: Scenario, opts: ChaosO
       await locks.shared?.release();
       locks.shared = undefined;
       log("waiting for the infrastructure lock (exclusive)…");
-      const held = await acquireLock("exclusive");
+      const held = await acquireLock("exclusive", undefined, opts.lockWaitSeconds).catch(async (err: unknown) => {
+        locks.shared = await acquireLock("shared");
+        throw new LockUnavailable((err as Error).message);
+      });
       return {
         mode: "exclusive",
         async release() {
@@ -481,6 +488,10 @@ export async function runScenario(world: World, scenario: Scenario, opts: ChaosO
   try {
     await scenario.run(ctx);
   } catch (err) {
+    if (err instanceof LockUnavailable) {
+      log(`skipped: ${err.message}`);
+      return { ...result, status: "skipped", notes: [`not run: ${err.message} (other tests held the shared infrastructure)`] };
+    }
     result.status = "error";
     ledger.notes.push(`scenario failed to run: ${(err as Error).message}`);
     log(`error: ${(err as Error).stack ?? String(err)}`);

@@ -7,7 +7,7 @@
 // synthetic workload; an engine event that matches one is counted without
 // its correlation alert (which would show up as "unexpected", never as missing).
 import type { Alert, DecodedEvent, DockerEvent, Engine } from "@dockwatch/contracts";
-import { decodeEvent, parseEngineLine } from "@dockwatch/docker-event";
+import { boundDockerEvent, decodeEvent, parseEngineLine } from "@dockwatch/docker-event";
 import { evaluate, matchEvent, type AlertContext, type Ruleset } from "@dockwatch/rule-engine";
 import { PLAIN_FACTS } from "@dockwatch/rule-engine/testing";
 
@@ -53,10 +53,10 @@ export function engineLine(type: string, action: string, actorId: string, attrib
   return `${head.slice(0, -1)},"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`;
 }
 
-/** The record a collector would publish for an engine line (what goes to the raw topic). */
-export function rawRecord(line: string, agent: Agent, engine: Engine, inspect = true): DockerEvent {
+/** The record a collector would publish for an engine line (what goes to the raw topic), cut to the collector's default bounds as it does. */
+export function rawRecord(line: string, agent: Agent, engine: Engine, bound = true): DockerEvent {
   const event = parseEngineLine(line);
-  return {
+  const record: DockerEvent = {
     kind: "engine",
     agent,
     engine,
@@ -65,10 +65,12 @@ export function rawRecord(line: string, agent: Agent, engine: Engine, inspect = 
     raw: line,
     status: null,
     gap: null,
-    inspect: inspect && event.Type === "container" ? { ...PLAIN_FACTS, image: event.Actor.Attributes.image ?? PLAIN_FACTS.image } : null,
+    inspect: event.Type === "container" ? { ...PLAIN_FACTS, image: event.Actor.Attributes.image ?? PLAIN_FACTS.image } : null,
     execInspect: null,
     container: null,
+    truncated: false,
   };
+  return bound ? boundDockerEvent(record) : record;
 }
 
 export interface Expectation {
@@ -117,7 +119,8 @@ export class SyntheticWorkload {
       let nano = BigInt(now) * 1_000_000n + BigInt(i % 1_000_000);
       if (nano <= this.lastNano) nano = this.lastNano + 1n;
       this.lastNano = nano;
-      const raw = rawRecord(engineLine(spec.type, spec.action, actor, attributes, nano), this.agent, this.engine);
+      // A padded record stays unbounded: it stands for a producer that does not bound (the hostile case).
+      const raw = rawRecord(engineLine(spec.type, spec.action, actor, attributes, nano), this.agent, this.engine, !pad);
       const { alerts, correlated, decoded } = await expectedAlerts(raw, this.exp);
       if (alerts.length > 0 && !correlated) return { raw, key: actor, alerts, decoded };
     }

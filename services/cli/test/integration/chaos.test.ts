@@ -10,7 +10,7 @@ import type { ChaosOptions } from "../../scripts/chaos/scenarios.js";
 // message dead-lettered. No timing is asserted (the settle timeout only bounds
 // the wait).
 
-const opts: ChaosOptions = { rate: 20, loadSeconds: 10, outageSeconds: 0, hostile: 60, oversize: 1, engineRuns: 2, settleSeconds: 120 };
+const opts: ChaosOptions = { rate: 20, loadSeconds: 10, outageSeconds: 0, hostile: 60, oversize: 1, engineRuns: 2, settleSeconds: 120, lockWaitSeconds: 0 };
 
 describe("chaos (reduced run)", () => {
   it("loses and duplicates no alert and dead-letters every hostile message: kill -9 of rules, hostile messages, poison JSON", async () => {
