@@ -18,7 +18,7 @@ const { values } = parseArgs({
     outage: { type: "string", default: "60" },
     hostile: { type: "string", default: "10000" },
     oversize: { type: "string", default: "20" },
-    "engine-runs": { type: "string", default: "10" },
+    "engine-runs": { type: "string", default: "60" },
     settle: { type: "string", default: "300" },
     "lock-wait": { type: "string", default: "600" },
     "report-dir": { type: "string", default: resolve(repoRoot, "reports") },
@@ -42,7 +42,7 @@ Writes <report-dir>/chaos.md, chaos.json and chaos-services.log (the services' o
   --outage S           seconds Elasticsearch / Redis / dockerd stay down (default 60)
   --hostile N          hostile messages per consumed topic (default 10000)
   --oversize N         oversize (valid, ~900 KB padded) records per topic (default 20)
-  --engine-runs N      real containers (docker run --rm) per scenario (default 10)
+  --engine-runs N      real containers (docker run --rm, one after another, until the load ends) per scenario (default 60)
   --settle S           seconds to wait for the expected state after a fault (default 300)
   --lock-wait S        seconds to wait for the exclusive infrastructure lock before
                        skipping the Elasticsearch and dockerd scenarios (default 600)
