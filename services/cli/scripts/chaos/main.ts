@@ -1,5 +1,5 @@
 // npm run chaos: the whole stack under faults, with a report.
-//   npm run chaos -- [--scenarios a,b] [--rate 50] [--load 30] [--outage 60] [--hostile 10000] [--oversize 20] [--engine-runs 10] [--settle 300] [--report-dir reports]
+//   npm run chaos -- [--scenarios a,b] [--rate 50] [--load 30] [--outage 60] [--hostile 10000] [--oversize 20] [--engine-runs 60] [--settle 300] [--report-dir reports]
 // Do not run it under flock: it takes /tmp/dockwatch-infra.lock itself (shared,
 // and exclusively while it stops the shared Elasticsearch or dockerd).
 import { mkdirSync, writeFileSync } from "node:fs";
