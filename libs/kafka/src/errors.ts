@@ -1,4 +1,4 @@
-import { DependencyError, DockwatchError, RecordError } from "@dockwatch/errors";
+import { DependencyError, DockwatchError, RecordError, errorCode } from "@dockwatch/errors";
 import kafkajs from "kafkajs";
 
 /**
@@ -50,6 +50,12 @@ export function classifyKafkaError(err: unknown, what: string): unknown {
   if (session) return new DependencyError("kafka-producer-session", `${what}: the idempotent producer is out of step (${session}); a new producer takes over`, { cause: err });
   return new DependencyError("kafka-unavailable", `${what}: ${err.message}`, { cause: err });
 }
+
+/** A classified send failure saying the broker refused the record itself: the same bytes can never succeed. */
+export const isRefusedRecord = (err: unknown): boolean => errorCode(err) === "kafka-record-rejected";
+
+/** A classified send failure after which only a new idempotent producer session can send again (kafkajs's sequences are out of step). */
+export const needsNewSession = (err: unknown): boolean => isRefusedRecord(err) || errorCode(err) === "kafka-producer-session";
 
 /** Runs one broker call and throws its failure classified (classifyKafkaError). */
 export async function kafkaCall<T>(what: string, call: () => Promise<T>): Promise<T> {

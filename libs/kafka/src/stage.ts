@@ -3,9 +3,9 @@ import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
 import type { RetrySettings } from "@dockwatch/config";
 import { createBatchConsumer, type BatchConsumer } from "./batch-consumer.js";
 import { errorCode } from "@dockwatch/errors";
-import { kafkaCall } from "./errors.js";
+import { isRefusedRecord, kafkaCall, needsNewSession } from "./errors.js";
 import { processRecord, type StageLogic } from "./plan.js";
-import { DLQ_HEADERS, type OutputRecord } from "./records.js";
+import { deadLetterHeaders, type OutputRecord } from "./records.js";
 import type { SessionProducer } from "./session-producer.js";
 
 export interface StageOptions<In, Out> {
@@ -68,11 +68,7 @@ export function refusedLetter(record: OutputRecord, dlqTopic: string, stage: str
     value: record.value.subarray(0, REFUSED_VALUE_BYTES),
     headers: {
       ...record.headers,
-      [DLQ_HEADERS.stage]: stage,
-      [DLQ_HEADERS.reason]: "kafka-record-rejected",
-      [DLQ_HEADERS.error]: error.replace(/\s+/g, " ").slice(0, 2000),
-      [DLQ_HEADERS.topic]: record.topic,
-      [DLQ_HEADERS.time]: new Date().toISOString(),
+      ...deadLetterHeaders({ stage, reason: "kafka-record-rejected", error, source: { topic: record.topic } }),
       "dockwatch.original.bytes": String(record.value.length),
     },
   };
@@ -82,9 +78,6 @@ export interface SendOptions {
   /** Where a record the broker refuses goes instead (its dead letter); without it, the refusal is thrown. */
   refused?: (record: OutputRecord, error: string) => OutputRecord;
 }
-
-const isRefusal = (err: unknown) => errorCode(err) === "kafka-record-rejected";
-const needsNewSession = (err: unknown) => isRefusal(err) || errorCode(err) === "kafka-producer-session";
 
 /**
  * Produces `records` with acks=all as consecutive sends of at most `maxBytes`
@@ -109,13 +102,13 @@ export async function sendRecords(producer: Producer | SessionProducer, records:
       await send(chunk);
       continue;
     } catch (err) {
-      if (!options.refused || !isRefusal(err)) throw err;
+      if (!options.refused || !isRefusedRecord(err)) throw err;
     }
     for (const record of chunk) {
       try {
         await send([record]);
       } catch (err) {
-        if (!isRefusal(err)) throw err;
+        if (!isRefusedRecord(err)) throw err;
         await send([options.refused(record, (err as Error).message)]);
       }
     }

@@ -1,5 +1,5 @@
-import { DockwatchError, RetryAbortedError, retry, type RetryPolicy } from "@dockwatch/errors";
-import { classifyKafkaError, toTopicMessages, type SessionProducer } from "@dockwatch/kafka";
+import { RetryAbortedError, errorCode, retry, type RetryPolicy } from "@dockwatch/errors";
+import { classifyKafkaError, isRefusedRecord, needsNewSession, toTopicMessages, type SessionProducer } from "@dockwatch/kafka";
 import { retryByTaxonomy, type BackgroundComponent, type Component, type ComponentContext, type Logger, type Metrics } from "@dockwatch/runtime";
 import type { Refit } from "./refit.js";
 import type { SpoolWriter } from "./spool-writer.js";
@@ -53,9 +53,6 @@ export function createPublisher(deps: PublisherDeps): Component {
       signal.addEventListener("abort", done, { once: true });
     });
 
-  const codeOf = (err: unknown) => (err instanceof DockwatchError ? err.code : undefined);
-  const refused = (err: unknown) => codeOf(err) === "kafka-record-rejected";
-
   async function send(records: SpoolEntry[]): Promise<void> {
     // Grouped by topic, each topic's records in spool order (Kafka orders per partition only).
     const topicMessages = toTopicMessages(records.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers ?? {} })));
@@ -65,8 +62,8 @@ export function createPublisher(deps: PublisherDeps): Component {
       const classified = classifyKafkaError(err, "send");
       // After a refusal kafkajs's sequence numbers are out of step with the broker's
       // ("out of order sequence number" on every later send): only a new session recovers.
-      if (refused(classified) || codeOf(classified) === "kafka-producer-session") {
-        await deps.producer.renew(codeOf(classified)!).catch((renewErr: unknown) => logger.warn({ err: renewErr }, "new producer session failed; the next send retries"));
+      if (needsNewSession(classified)) {
+        await deps.producer.renew(errorCode(classified)).catch((renewErr: unknown) => logger.warn({ err: renewErr }, "new producer session failed; the next send retries"));
       }
       throw classified;
     }
@@ -86,7 +83,7 @@ export function createPublisher(deps: PublisherDeps): Component {
       await send(records);
       return;
     } catch (err) {
-      if (!refused(err)) throw err;
+      if (!isRefusedRecord(err)) throw err;
       logger.warn({ err }, `Kafka refused a record of a batch of ${records.length}; sending them one at a time`);
     }
     for (const record of records) {
@@ -96,7 +93,7 @@ export function createPublisher(deps: PublisherDeps): Component {
           await send([entry]);
           break;
         } catch (err) {
-          if (!refused(err) || attempt >= 2) throw err;
+          if (!isRefusedRecord(err) || attempt >= 2) throw err;
           entry = await deps.refit(entry, (err as Error).message);
           metrics.inc("refused_total", "spooled records Kafka refused (sent cut to fit, or dead-lettered)");
           logger.error({ err, seq: record.seq, bytes: record.value.length, sentTo: entry.topic, sentBytes: entry.value.length }, `Kafka refused spooled record ${record.seq}; sending it cut to ${entry.value.length} bytes to ${entry.topic}`);
