@@ -94,10 +94,13 @@ EOF
   grant_traverse "$ES_DIR"
   grant_traverse "$conf"
   es_users
-  # The bootstrap password of `elastic`, in the keystore (read at start, never on a command line).
-  if ! es_as_user "$ES_HOME/bin/elasticsearch-keystore" list 2>/dev/null | grep -qx bootstrap.password; then
+  # The bootstrap password of `elastic`, in the keystore (read at start, never on a command line);
+  # again when the password file is newer than the keystore (secrets made anew).
+  es_admin_password >/dev/null
+  if [[ ! -f $conf/elasticsearch.keystore || $SECRETS/elasticsearch-admin.password -nt $conf/elasticsearch.keystore ]] ||
+    ! es_as_user "$ES_HOME/bin/elasticsearch-keystore" list 2>/dev/null | grep -qx bootstrap.password; then
     {
-      es_as_user "$ES_HOME/bin/elasticsearch-keystore" create 2>/dev/null || true
+      [[ -f $conf/elasticsearch.keystore ]] || es_as_user "$ES_HOME/bin/elasticsearch-keystore" create </dev/null
       es_admin_password | es_as_user "$ES_HOME/bin/elasticsearch-keystore" add -x -f bootstrap.password
     } >>"$LOGS/secure.log" 2>&1 || die "could not write the Elasticsearch keystore; see $(rel "$LOGS/secure.log")"
   fi
@@ -179,7 +182,17 @@ es_users() {
     echo "# Written by infra/local --secure at each start; edit infra/secure/elasticsearch.sh instead."
     for role in "${ES_IDENTITIES[@]}"; do printf '%s: %s\n' "$role" "$(es_role "$role")"; done
   } >"$conf/roles.yml"
-  [[ -f $conf/users ]] || install -o "$ES_USER" -g "$ES_USER" -m 600 /dev/null "$conf/users"
+  # Made anew when a user is missing or a password file is newer than it (secrets made anew).
+  local stale=0
+  for user in "${ES_IDENTITIES[@]}"; do
+    secure_password "elasticsearch-${user#dockwatch-}" >/dev/null
+    [[ -f $conf/users && $SECRETS/elasticsearch-${user#dockwatch-}.password -ot $conf/users ]] &&
+      grep -q "^$user:" "$conf/users" || stale=1
+  done
+  if ((stale)); then
+    rm -f "$conf/users"
+    install -o "$ES_USER" -g "$ES_USER" -m 600 /dev/null "$conf/users"
+  fi
   [[ -f $conf/users_roles ]] || install -o "$ES_USER" -g "$ES_USER" -m 600 /dev/null "$conf/users_roles"
   for user in "${ES_IDENTITIES[@]}"; do
     grep -q "^$user:" "$conf/users" && continue
