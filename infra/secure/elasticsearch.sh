@@ -147,13 +147,16 @@ es_role() {
   case $1 in
     dockwatch-sink)
       # cluster:monitor/health   the wait for a yellow cluster at start (waitForElasticsearch)
-      # manage_index_templates   PUT _index_template/<prefix> at start (no per-template privilege exists)
-      # monitor (cluster)        _cat/indices of the retention pass needs it besides the index privilege
-      # create_doc               bulk `create` of a new alert; index: bulk `index` (replay's update path)
+      # cluster:monitor/state    _cat/indices of the retention pass (besides index `monitor`)
+      # indices:admin/index_template/put  PUT _index_template/<prefix> at start; not the named
+      #                          manage_index_templates (get and delete too). No privilege names a
+      #                          template: the sink could put a template for any pattern.
+      # create_doc               bulk `create` of a new alert; index: bulk `index` (today's sink, and
+      #                          the explicit update path of a replay)
       # create_index             the daily index is created by the first write (its alias from the template)
       # monitor (index)          _cat/indices <prefix>-* (retention); delete_index: expired days
       jq -nc --arg p "$ES_ALERT_INDICES" '{
-        cluster: ["cluster:monitor/health", "manage_index_templates", "monitor"],
+        cluster: ["cluster:monitor/health", "cluster:monitor/state", "indices:admin/index_template/put"],
         indices: [{ names: [$p], privileges: ["create_doc", "index", "create_index", "monitor", "delete_index"], allow_restricted_indices: false }],
         metadata: { owner: "infra/local", for: "the dockwatch sink" }
       }'

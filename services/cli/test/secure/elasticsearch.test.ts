@@ -173,13 +173,16 @@ describe("secured Elasticsearch: TLS, identities and least privilege", () => {
     for (const value of secretValues()) assert.ok(!output.some((l) => l.includes(value)), "no password in the sink's output");
   });
 
-  it("refuses the sink a write outside dockwatch-alerts* (403)", async (t) => {
+  it("refuses the sink a write outside dockwatch-alerts* and a template delete (403)", async (t) => {
     const sinkEs = clientFor(sinkEnv);
     const err = await refused(t, () => sinkEs.index({ index: outside, id: "forged", document: { forged: true } }));
     // A write to an existing index goes through the shard-level bulk action.
     assertEsError(err, 403, /action \[indices:data\/write\/bulk\[s\]\] is unauthorized for user \[dockwatch-sink\]/);
     const create = await refused(t, () => sinkEs.index({ index: `other-${run}-2024.06.01`, document: { forged: true } }));
     assertEsError(create, 403, /action \[indices:admin\/auto_create\] is unauthorized for user \[dockwatch-sink\]/);
+    // It puts its template; it cannot delete one (or read the cluster's nodes, or anything else).
+    const drop = await refused(t, () => sinkEs.indices.deleteIndexTemplate({ name: prefix }));
+    assertEsError(drop, 403, /action \[indices:admin\/index_template\/delete\] is unauthorized for user \[dockwatch-sink\]/);
     await sinkEs.close();
   });
 
