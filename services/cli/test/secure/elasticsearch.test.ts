@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { rmSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
+import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
 import { elasticsearchSettings, kafkaSettings } from "@dockwatch/config";
 import { createElasticsearchClient } from "@dockwatch/elasticsearch";
 import { createPipelineClients, type PipelineClients } from "@dockwatch/kafka";
 import { createLogger } from "@dockwatch/runtime";
-import { freePort, infra, unique, waitFor } from "@dockwatch/test-helpers";
+import { freePort, infra, repoRoot, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client, errors } from "@elastic/elasticsearch";
 import { spawnService, type ServiceProcess } from "../../src/index.js";
 import { ES_PORT, caFile, secret, secretValues, secureEnv, testCertificates, type TestCertificates } from "./secure-stack.js";
@@ -130,7 +132,7 @@ describe("secured Elasticsearch: TLS, identities and least privilege", () => {
     assert.deepEqual(secureEnv("collector"), {});
   });
 
-  it("the real sink installs its template and indexes an alert with its own identity; the reader finds it", async () => {
+  it("the real sink installs its template and indexes an alert with its own identity; the reader (and dockwatch status) finds it", async () => {
     const env = {
       ...infra.kafkaEnv,
       ...sinkEnv,
@@ -167,6 +169,14 @@ describe("secured Elasticsearch: TLS, identities and least privilege", () => {
     const found = await reader.search({ index: prefix, query: { ids: { values: [id] } } });
     assert.equal(found.hits.hits[0]?._id, id);
     await reader.close();
+
+    // The real `dockwatch status` with the reader's settings counts it (Kafka: the plaintext one).
+    const status = spawnSync(process.execPath, [join(repoRoot, "services/cli/dist/cli.js"), "status"], {
+      encoding: "utf8",
+      env: { ...process.env, ...infra.kafkaEnv, ...readerEnv, SINK_INDEX_PREFIX: prefix },
+    });
+    assert.match(status.stdout, new RegExp(`^alerts +1 in ${prefix}$`, "m"), status.stdout + status.stderr);
+    for (const value of secretValues()) assert.ok(!(status.stdout + status.stderr).includes(value), "no password in dockwatch status");
 
     const refusals = output.filter((l) => /security_exception|unauthorized|refuses writes|rejected the .* template/.test(l));
     assert.deepEqual(refusals, [], "the sink was refused nothing it needs");
