@@ -4,6 +4,7 @@ import {
   ConfigError,
   bool,
   fileContents,
+  fromFile,
   hostPortList,
   int,
   optionalInt,
@@ -13,6 +14,7 @@ import {
   optionalStr,
   parseEnv,
   port,
+  secret,
   str,
   url,
   type Env,
@@ -20,7 +22,9 @@ import {
 
 // The settings every service shares (README "Configuration"). Each function
 // turns flat variables into one typed, normalized group, so client factories
-// never look at process.env themselves.
+// never look at process.env themselves. Every credential (passwords, the API
+// key, user names, URLs that may carry userinfo) may also be given as a file
+// with `<NAME>_FILE` (Docker and Kubernetes secrets), read here at load.
 
 export interface TlsSettings {
   ca?: Buffer;
@@ -68,8 +72,8 @@ export function kafkaSettings(env: Env, service: string): KafkaSettings {
       KAFKA_SSL_KEY_FILE: fileContents(),
       KAFKA_SSL_REJECT_UNAUTHORIZED: bool(true),
       KAFKA_SASL_MECHANISM: optionalOneOf(["plain", "scram-sha-256", "scram-sha-512"] as const),
-      KAFKA_SASL_USERNAME: optionalStr(),
-      KAFKA_SASL_PASSWORD: optionalStr(),
+      KAFKA_SASL_USERNAME: fromFile(optionalStr()),
+      KAFKA_SASL_PASSWORD: secret(),
       TOPIC_RAW: str(TOPICS.raw),
       TOPIC_DECODED: str(TOPICS.decoded),
       TOPIC_ALERTS: str(TOPICS.alerts),
@@ -124,10 +128,11 @@ export interface ElasticsearchSettings {
 export function elasticsearchSettings(env: Env): ElasticsearchSettings {
   const v = parseEnv(
     {
-      ELASTICSEARCH_URL: url("http://localhost:9200", ["http", "https"]),
-      ELASTICSEARCH_API_KEY: optionalStr(),
-      ELASTICSEARCH_USERNAME: optionalStr(),
-      ELASTICSEARCH_PASSWORD: optionalStr(),
+      // A URL may carry userinfo, so it may come from a file like the secrets.
+      ELASTICSEARCH_URL: fromFile(url("http://localhost:9200", ["http", "https"])),
+      ELASTICSEARCH_API_KEY: secret(),
+      ELASTICSEARCH_USERNAME: fromFile(optionalStr()),
+      ELASTICSEARCH_PASSWORD: secret(),
       ELASTICSEARCH_CA_FILE: fileContents(),
       ELASTICSEARCH_TLS_REJECT_UNAUTHORIZED: bool(true),
     },
@@ -167,8 +172,8 @@ export interface RedisSettings {
 export function redisSettings(env: Env): RedisSettings {
   const v = parseEnv(
     {
-      REDIS_URL: url("redis://localhost:6379", ["redis", "rediss"]),
-      REDIS_PASSWORD: optionalStr(),
+      REDIS_URL: fromFile(url("redis://localhost:6379", ["redis", "rediss"])),
+      REDIS_PASSWORD: secret(),
       REDIS_TLS_CA_FILE: fileContents(),
       REDIS_TLS_REJECT_UNAUTHORIZED: bool(true),
     },

@@ -13,6 +13,8 @@ export type Env = Record<string, string | undefined>;
 export interface Setting<T> {
   schema: z.ZodType<T, string | undefined>;
   expected: string;
+  /** The value may also come from the file named by `<NAME>_FILE` (secrets; see readSettingFile). */
+  file?: boolean;
 }
 
 export function setting<T>(expected: string, schema: z.ZodType<T, string | undefined>): Setting<T> {
@@ -25,15 +27,52 @@ export function parseEnv<S extends Record<string, Setting<unknown>>>(
   env: Env,
 ): { [K in keyof S]: S[K] extends Setting<infer T> ? T : never } {
   const out: Record<string, unknown> = {};
-  for (const [name, { schema, expected }] of Object.entries(settings)) {
+  for (const [name, { schema, expected, file }] of Object.entries(settings)) {
     const raw = env[name];
-    const value = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+    let value = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+    const fileVar = `${name}_FILE`;
+    const path = file ? env[fileVar]?.trim() || undefined : undefined;
+    if (path !== undefined) {
+      // Two sources for one secret: refuse rather than guess which one the operator meant.
+      if (value !== undefined) throw new ConfigError(fileVar, `to be unset when ${name} is set (give one of the two)`, undefined, "both");
+      value = readSettingFile(fileVar, path);
+      const result = schema.safeParse(value);
+      // The file holds a secret (or a URL with one): name the variable, never show the content.
+      if (!result.success) throw new ConfigError(fileVar, `a file holding ${expected}`, undefined, `${JSON.stringify(path)} (content not shown)`);
+      out[name] = result.data;
+      continue;
+    }
     const result = schema.safeParse(value);
     if (!result.success) throw new ConfigError(name, expected, raw);
     out[name] = result.data;
   }
   return out as { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 }
+
+const FILE_ERRORS: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "a directory", EPERM: "permission denied" };
+
+/**
+ * The content of a `<NAME>_FILE` setting (the convention of Docker and
+ * Kubernetes secrets: /run/secrets/<name>), read once at load. Only trailing
+ * line breaks are dropped (an editor's or `echo`'s newline); any other
+ * character, spaces included, belongs to the secret. An unreadable or empty
+ * file is one line naming the variable and the path, never the content.
+ */
+export function readSettingFile(variable: string, path: string): string {
+  let content: string;
+  try {
+    content = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code ?? "";
+    throw new ConfigError(variable, "the path of a readable file", undefined, `${JSON.stringify(path)} (${FILE_ERRORS[code] ?? (code || "unreadable")})`);
+  }
+  const value = content.replace(/[\r\n]+$/, "");
+  if (value === "") throw new ConfigError(variable, "the path of a readable file", undefined, `${JSON.stringify(path)} (empty)`);
+  return value;
+}
+
+/** `setting`, which may also be given as a file named by `<NAME>_FILE` (for secrets and URLs that carry credentials). */
+export const fromFile = <T>(s: Setting<T>): Setting<T> => ({ ...s, file: true });
 
 // ---- building blocks: one place owns the parsing of each kind of value ----
 
@@ -42,6 +81,9 @@ const optionalString = z.string().optional();
 export const str = (fallback: string) => setting("a non-empty string", optionalString.transform((v) => v ?? fallback));
 
 export const optionalStr = () => setting("a string", optionalString);
+
+/** A password, API key or token: optional, and also readable from `<NAME>_FILE`. */
+export const secret = () => fromFile(setting("a string", optionalString));
 
 export const int = (fallback: number, min: number, max: number) =>
   setting(

@@ -41,5 +41,8 @@ describe("redaction of credentials", () => {
     const secret = new ConfigError("ELASTICSEARCH_API_KEY", "a base64 API key", "not base64!");
     assert.equal(secret.message, "ELASTICSEARCH_API_KEY: expected a base64 API key, got a value (not shown)");
     assert.ok(!JSON.stringify({ ...secret }).includes("not base64!"));
+    // A caller's phrase instead of the value (a secret file's path and why it failed).
+    const file = new ConfigError("REDIS_PASSWORD_FILE", "the path of a readable file", undefined, '"/run/secrets/redis" (empty)');
+    assert.equal(file.message, 'REDIS_PASSWORD_FILE: expected the path of a readable file, got "/run/secrets/redis" (empty)');
   });
 });
