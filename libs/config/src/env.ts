@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@dockwatch/errors";
+import { ConfigError, isSecretName, registerSecret } from "@dockwatch/errors";
 import { z } from "zod";
 
 export { ConfigError };
@@ -39,14 +39,34 @@ export function parseEnv<S extends Record<string, Setting<unknown>>>(
       const result = schema.safeParse(value);
       // The file holds a secret (or a URL with one): name the variable, never show the content.
       if (!result.success) throw new ConfigError(fileVar, `a file holding ${expected}`, undefined, `${JSON.stringify(path)} (content not shown)`);
-      out[name] = result.data;
+      out[name] = remember(name, result.data);
       continue;
     }
     const result = schema.safeParse(value);
     if (!result.success) throw new ConfigError(name, expected, raw);
-    out[name] = result.data;
+    out[name] = remember(name, result.data);
   }
   return out as { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+}
+
+/**
+ * A credential's value, registered with libs/errors' redaction as it is
+ * loaded (a secret-named setting, or the password of a URL's userinfo), so no
+ * log line, error message or status line can carry it, wherever a client
+ * quotes it.
+ */
+function remember<T>(name: string, value: T): T {
+  if (typeof value !== "string") return value;
+  if (isSecretName(name)) registerSecret(value);
+  else if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)) {
+    try {
+      const { password } = new URL(value);
+      if (password) registerSecret(decodeURIComponent(password));
+    } catch {
+      // not a URL: nothing to register
+    }
+  }
+  return value;
 }
 
 const FILE_ERRORS: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "a directory", EPERM: "permission denied" };

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { redactCredentials } from "@dockwatch/errors";
 import type { Metrics } from "./metrics.js";
 
 export interface HealthServer {
@@ -26,7 +27,8 @@ export function createHealthServer(port: number, isReady: () => boolean, metrics
           res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
         } else if (path === "/readyz") {
           const ready = isReady();
-          const body = ready ? "ready\n" : ["not ready", ...details()].join("\n") + "\n";
+          // The reasons are error messages (a client's, with the URL it tried): never a credential in the answer.
+          const body = ready ? "ready\n" : ["not ready", ...details().map(redactCredentials)].join("\n") + "\n";
           res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(body);
         } else if (path === "/metrics") {
           res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
