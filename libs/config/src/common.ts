@@ -9,6 +9,7 @@ import {
   int,
   optionalInt,
   indexPrefix,
+  listenHost,
   logLevel,
   optionalOneOf,
   optionalStr,
@@ -228,9 +229,18 @@ export function identitySettings(env: Env): IdentitySettings {
 export interface RuntimeSettings {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   healthPort: number;
+  /** Where /healthz, /readyz and /metrics listen (HEALTH_HOST). */
+  healthHost: string;
 }
 
+/**
+ * HEALTH_HOST defaults to loopback: metrics and readiness (which quote
+ * dependency errors) are for this host unless the operator opens them, with
+ * 0.0.0.0 or an address, where a scraper or an orchestrator's probe needs them.
+ */
+export const DEFAULT_HEALTH_HOST = "127.0.0.1";
+
 export function runtimeSettings(env: Env, defaultHealthPort: number): RuntimeSettings {
-  const v = parseEnv({ LOG_LEVEL: logLevel(), HEALTH_PORT: port(defaultHealthPort) }, env);
-  return { logLevel: v.LOG_LEVEL, healthPort: v.HEALTH_PORT };
+  const v = parseEnv({ LOG_LEVEL: logLevel(), HEALTH_PORT: port(defaultHealthPort), HEALTH_HOST: listenHost(DEFAULT_HEALTH_HOST) }, env);
+  return { logLevel: v.LOG_LEVEL, healthPort: v.HEALTH_PORT, healthHost: v.HEALTH_HOST };
 }

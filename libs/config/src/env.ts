@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { ConfigError, isSecretName, registerSecret } from "@dockwatch/errors";
 import { z } from "zod";
 
@@ -121,6 +122,15 @@ export const optionalInt = (min: number, max: number) =>
       .refine((v) => v === undefined || /^-?\d+$/.test(v))
       .transform((v) => (v === undefined ? undefined : Number(v)))
       .pipe(z.number().int().min(min).max(max).optional()),
+  );
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An address to listen on: an IPv4 or IPv6 literal, or a host name. */
+export const listenHost = (fallback: string) =>
+  setting(
+    "an IP address or host name to listen on (127.0.0.1, 0.0.0.0, ::)",
+    optionalString.transform((v) => v ?? fallback).refine((v) => isIP(v) !== 0 || HOSTNAME.test(v)),
   );
 
 /** A TCP port; 0 asks the OS for any free one (tests). */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { networkInterfaces } from "node:os";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { DependencyError, registerSecret } from "@dockwatch/errors";
@@ -65,7 +66,48 @@ describe("logger", () => {
   });
 });
 
+/** The first non-internal IPv4 address of this host, if it has one. */
+function routableAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  return undefined;
+}
+
 describe("health server", () => {
+  const routable = routableAddress();
+  const reach = (host: string, port: number) =>
+    fetch(`http://${host}:${port}/healthz`).then(
+      (r) => r.status,
+      (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? "failed",
+    );
+
+  it("listens on loopback by default: not on the host's other addresses", { skip: routable ? false : "no non-loopback IPv4 address here" }, async () => {
+    const server = createHealthServer(0, () => true, new Metrics("t"));
+    await server.start();
+    try {
+      assert.equal(server.host, "127.0.0.1");
+      assert.equal(await reach("127.0.0.1", server.port), 200);
+      assert.equal(await reach(routable!, server.port), "ECONNREFUSED");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("listens on every address with 0.0.0.0, given explicitly", { skip: routable ? false : "no non-loopback IPv4 address here" }, async () => {
+    const server = createHealthServer(0, () => true, new Metrics("t"), () => [], "0.0.0.0");
+    await server.start();
+    try {
+      assert.equal(await reach(routable!, server.port), 200);
+      assert.equal(await reach("127.0.0.1", server.port), 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("an address that is not this host's stops the start with one line naming HEALTH_HOST", async () => {
+    const server = createHealthServer(0, () => true, new Metrics("t"), () => [], "192.0.2.1");
+    await assert.rejects(server.start(), /^Error: HEALTH_HOST 192\.0\.2\.1 is not an address of this host \(EADDRNOTAVAIL\)/);
+  });
+
   it("/readyz names why a component is not ready, without the credentials its error quoted", async () => {
     registerSecret("Kfk-Sasl-Pw-77");
     const server = createHealthServer(0, () => false, new Metrics("t"), () => [

@@ -323,6 +323,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     name: "sink",
     logger,
     healthPort: config.runtime.healthPort,
+    healthHost: config.runtime.healthHost,
     metrics,
     components: [elasticsearch, retention, ...clients.components, consumer],
   });
