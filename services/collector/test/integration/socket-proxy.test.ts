@@ -93,7 +93,7 @@ describe("the collector through a read-only Docker API proxy (HAProxy, real engi
     assert.equal(exec.execInspect?.user, "nobody", "exec inspect went through the proxy");
     await collector.stop("test done");
     collector = undefined;
-    // HAProxy logs a request when it ends: the events stream's line comes once the collector closed it.
+    // The proxy logs each request as its response starts (option logasap), the events stream included.
     const requestLines = () => log.filter((l) => l.includes('"GET ') || l.includes('"POST ') || l.includes('"DELETE '));
     await waitFor("the events stream in the proxy's log", async () => requestLines().some((l) => l.includes(`${api}/events`)), 15_000, 100).catch(() => undefined);
     const requests = requestLines();
