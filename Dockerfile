@@ -99,8 +99,11 @@ COPY --from=build /out/ ./
 USER node
 # Node's own fetch: the slim image has no curl. HEALTH_PORT comes from the
 # service stage below, or from the container's environment when overridden.
+# 127.0.0.1, not localhost: the services listen on IPv4 loopback by default
+# (HEALTH_HOST), and localhost may resolve to ::1 first. The check runs inside
+# the container, so it needs no HEALTH_HOST=0.0.0.0.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://localhost:' + process.env.HEALTH_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.HEALTH_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # One final stage per service: exec-form CMD cannot expand variables, so each
 # service's entry point is spelled out here, and the build arg picks the stage.

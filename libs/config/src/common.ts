@@ -4,15 +4,18 @@ import {
   ConfigError,
   bool,
   fileContents,
+  fromFile,
   hostPortList,
   int,
   optionalInt,
   indexPrefix,
+  listenHost,
   logLevel,
   optionalOneOf,
   optionalStr,
   parseEnv,
   port,
+  secret,
   str,
   url,
   type Env,
@@ -20,7 +23,9 @@ import {
 
 // The settings every service shares (README "Configuration"). Each function
 // turns flat variables into one typed, normalized group, so client factories
-// never look at process.env themselves.
+// never look at process.env themselves. Every credential (passwords, the API
+// key, user names, URLs that may carry userinfo) may also be given as a file
+// with `<NAME>_FILE` (Docker and Kubernetes secrets), read here at load.
 
 export interface TlsSettings {
   ca?: Buffer;
@@ -68,8 +73,8 @@ export function kafkaSettings(env: Env, service: string): KafkaSettings {
       KAFKA_SSL_KEY_FILE: fileContents(),
       KAFKA_SSL_REJECT_UNAUTHORIZED: bool(true),
       KAFKA_SASL_MECHANISM: optionalOneOf(["plain", "scram-sha-256", "scram-sha-512"] as const),
-      KAFKA_SASL_USERNAME: optionalStr(),
-      KAFKA_SASL_PASSWORD: optionalStr(),
+      KAFKA_SASL_USERNAME: fromFile(optionalStr()),
+      KAFKA_SASL_PASSWORD: secret(),
       TOPIC_RAW: str(TOPICS.raw),
       TOPIC_DECODED: str(TOPICS.decoded),
       TOPIC_ALERTS: str(TOPICS.alerts),
@@ -124,10 +129,11 @@ export interface ElasticsearchSettings {
 export function elasticsearchSettings(env: Env): ElasticsearchSettings {
   const v = parseEnv(
     {
-      ELASTICSEARCH_URL: url("http://localhost:9200", ["http", "https"]),
-      ELASTICSEARCH_API_KEY: optionalStr(),
-      ELASTICSEARCH_USERNAME: optionalStr(),
-      ELASTICSEARCH_PASSWORD: optionalStr(),
+      // A URL may carry userinfo, so it may come from a file like the secrets.
+      ELASTICSEARCH_URL: fromFile(url("http://localhost:9200", ["http", "https"])),
+      ELASTICSEARCH_API_KEY: secret(),
+      ELASTICSEARCH_USERNAME: fromFile(optionalStr()),
+      ELASTICSEARCH_PASSWORD: secret(),
       ELASTICSEARCH_CA_FILE: fileContents(),
       ELASTICSEARCH_TLS_REJECT_UNAUTHORIZED: bool(true),
     },
@@ -169,9 +175,9 @@ export interface RedisSettings {
 export function redisSettings(env: Env): RedisSettings {
   const v = parseEnv(
     {
-      REDIS_URL: url("redis://localhost:6379", ["redis", "rediss"]),
-      REDIS_USERNAME: optionalStr(),
-      REDIS_PASSWORD: optionalStr(),
+      REDIS_URL: fromFile(url("redis://localhost:6379", ["redis", "rediss"])),
+      REDIS_USERNAME: fromFile(optionalStr()),
+      REDIS_PASSWORD: secret(),
       REDIS_TLS_CA_FILE: fileContents(),
       REDIS_TLS_REJECT_UNAUTHORIZED: bool(true),
     },
@@ -228,9 +234,18 @@ export function identitySettings(env: Env): IdentitySettings {
 export interface RuntimeSettings {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   healthPort: number;
+  /** Where /healthz, /readyz and /metrics listen (HEALTH_HOST). */
+  healthHost: string;
 }
 
+/**
+ * HEALTH_HOST defaults to loopback: metrics and readiness (which quote
+ * dependency errors) are for this host unless the operator opens them, with
+ * 0.0.0.0 or an address, where a scraper or an orchestrator's probe needs them.
+ */
+export const DEFAULT_HEALTH_HOST = "127.0.0.1";
+
 export function runtimeSettings(env: Env, defaultHealthPort: number): RuntimeSettings {
-  const v = parseEnv({ LOG_LEVEL: logLevel(), HEALTH_PORT: port(defaultHealthPort) }, env);
-  return { logLevel: v.LOG_LEVEL, healthPort: v.HEALTH_PORT };
+  const v = parseEnv({ LOG_LEVEL: logLevel(), HEALTH_PORT: port(defaultHealthPort), HEALTH_HOST: listenHost(DEFAULT_HEALTH_HOST) }, env);
+  return { logLevel: v.LOG_LEVEL, healthPort: v.HEALTH_PORT, healthHost: v.HEALTH_HOST };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@dockwatch/errors";
+import { isIP } from "node:net";
+import { ConfigError, isSecretName, registerSecret } from "@dockwatch/errors";
 import { z } from "zod";
 
 export { ConfigError };
@@ -13,6 +14,8 @@ export type Env = Record<string, string | undefined>;
 export interface Setting<T> {
   schema: z.ZodType<T, string | undefined>;
   expected: string;
+  /** The value may also come from the file named by `<NAME>_FILE` (secrets; see readSettingFile). */
+  file?: boolean;
 }
 
 export function setting<T>(expected: string, schema: z.ZodType<T, string | undefined>): Setting<T> {
@@ -25,15 +28,72 @@ export function parseEnv<S extends Record<string, Setting<unknown>>>(
   env: Env,
 ): { [K in keyof S]: S[K] extends Setting<infer T> ? T : never } {
   const out: Record<string, unknown> = {};
-  for (const [name, { schema, expected }] of Object.entries(settings)) {
+  for (const [name, { schema, expected, file }] of Object.entries(settings)) {
     const raw = env[name];
-    const value = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+    let value = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+    const fileVar = `${name}_FILE`;
+    const path = file ? env[fileVar]?.trim() || undefined : undefined;
+    if (path !== undefined) {
+      // Two sources for one secret: refuse rather than guess which one the operator meant.
+      if (value !== undefined) throw new ConfigError(fileVar, `to be unset when ${name} is set (give one of the two)`, undefined, "both");
+      value = readSettingFile(fileVar, path);
+      const result = schema.safeParse(value);
+      // The file holds a secret (or a URL with one): name the variable, never show the content.
+      if (!result.success) throw new ConfigError(fileVar, `a file holding ${expected}`, undefined, `${JSON.stringify(path)} (content not shown)`);
+      out[name] = remember(name, result.data);
+      continue;
+    }
     const result = schema.safeParse(value);
     if (!result.success) throw new ConfigError(name, expected, raw);
-    out[name] = result.data;
+    out[name] = remember(name, result.data);
   }
   return out as { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 }
+
+/**
+ * A credential's value, registered with libs/errors' redaction as it is
+ * loaded (a secret-named setting, or the password of a URL's userinfo), so no
+ * log line, error message or status line can carry it, wherever a client
+ * quotes it.
+ */
+function remember<T>(name: string, value: T): T {
+  if (typeof value !== "string") return value;
+  if (isSecretName(name)) registerSecret(value);
+  else if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)) {
+    try {
+      const { password } = new URL(value);
+      if (password) registerSecret(decodeURIComponent(password));
+    } catch {
+      // not a URL: nothing to register
+    }
+  }
+  return value;
+}
+
+const FILE_ERRORS: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "a directory", EPERM: "permission denied" };
+
+/**
+ * The content of a `<NAME>_FILE` setting (the convention of Docker and
+ * Kubernetes secrets: /run/secrets/<name>), read once at load. Only trailing
+ * line breaks are dropped (an editor's or `echo`'s newline); any other
+ * character, spaces included, belongs to the secret. An unreadable or empty
+ * file is one line naming the variable and the path, never the content.
+ */
+export function readSettingFile(variable: string, path: string): string {
+  let content: string;
+  try {
+    content = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code ?? "";
+    throw new ConfigError(variable, "the path of a readable file", undefined, `${JSON.stringify(path)} (${FILE_ERRORS[code] ?? (code || "unreadable")})`);
+  }
+  const value = content.replace(/[\r\n]+$/, "");
+  if (value === "") throw new ConfigError(variable, "the path of a readable file", undefined, `${JSON.stringify(path)} (empty)`);
+  return value;
+}
+
+/** `setting`, which may also be given as a file named by `<NAME>_FILE` (for secrets and URLs that carry credentials). */
+export const fromFile = <T>(s: Setting<T>): Setting<T> => ({ ...s, file: true });
 
 // ---- building blocks: one place owns the parsing of each kind of value ----
 
@@ -42,6 +102,9 @@ const optionalString = z.string().optional();
 export const str = (fallback: string) => setting("a non-empty string", optionalString.transform((v) => v ?? fallback));
 
 export const optionalStr = () => setting("a string", optionalString);
+
+/** A password, API key or token: optional, and also readable from `<NAME>_FILE`. */
+export const secret = () => fromFile(setting("a string", optionalString));
 
 export const int = (fallback: number, min: number, max: number) =>
   setting(
@@ -59,6 +122,15 @@ export const optionalInt = (min: number, max: number) =>
       .refine((v) => v === undefined || /^-?\d+$/.test(v))
       .transform((v) => (v === undefined ? undefined : Number(v)))
       .pipe(z.number().int().min(min).max(max).optional()),
+  );
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An address to listen on: an IPv4 or IPv6 literal, or a host name. */
+export const listenHost = (fallback: string) =>
+  setting(
+    "an IP address or host name to listen on (127.0.0.1, 0.0.0.0, ::)",
+    optionalString.transform((v) => v ?? fallback).refine((v) => isIP(v) !== 0 || HOSTNAME.test(v)),
   );
 
 /** A TCP port; 0 asks the OS for any free one (tests). */

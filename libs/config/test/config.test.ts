@@ -37,6 +37,8 @@ const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }>
   { env: { REDIS_URL: "http://localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://localhost:6379"' },
   { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "70000"' },
   { env: { HEALTH_PORT: "12ab" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "12ab"' },
+  { env: { HEALTH_HOST: "all interfaces" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_HOST: expected an IP address or host name to listen on (127.0.0.1, 0.0.0.0, ::), got "all interfaces"' },
+  { env: { HEALTH_HOST: "http://0.0.0.0" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_HOST: expected an IP address or host name to listen on (127.0.0.1, 0.0.0.0, ::), got "http://0.0.0.0"' },
   { env: { LOG_LEVEL: "loud" }, build: (e) => runtimeSettings(e, 9481), line: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
   ...["Dockwatch-Alerts", "alerts*", "a/b", "a b", "a,b", "a#b", "a:b", 'a"b', "a|b", "a<b", "-alerts", "_alerts", "+alerts", ".", "..", "x".repeat(245)].map((value) => ({
     env: { SINK_INDEX_PREFIX: value },
@@ -104,6 +106,11 @@ describe("config: defaults and normalization", () => {
     assert.deepEqual(redis.tls, { ca: undefined, rejectUnauthorized: true });
     assert.equal(redis.username, undefined);
     assert.equal(redisSettings({ REDIS_USERNAME: "dockwatch-rules", REDIS_PASSWORD: "pw" }).username, "dockwatch-rules");
+  });
+
+  it("health and metrics listen on loopback unless HEALTH_HOST says otherwise", () => {
+    assert.equal(runtimeSettings({}, 9481).healthHost, "127.0.0.1");
+    for (const host of ["0.0.0.0", "::", "10.0.0.12", "fe80::1", "sink.example.internal"]) assert.equal(runtimeSettings({ HEALTH_HOST: host }, 9481).healthHost, host);
   });
 
   it("normalizes durations to milliseconds", () => {

@@ -85,6 +85,17 @@ export const HEALTH_PORTS = {
   sink: 9484,
 } as const;
 
+/**
+ * The header `dockwatch replay` puts on the alerts it produces (value: the
+ * replay's run id). The sink creates every other alert (a later, different
+ * document under an existing id is refused and dead-lettered as
+ * `alert-conflict`) and only for these replaces the indexed one, logging each
+ * id. The header is as trustworthy as the alert it rides on: only the rules
+ * identity may produce to `alerts` (the Kafka ACLs of the secured setup), and
+ * replay runs with that identity's settings.
+ */
+export const REPLAY_HEADER = "dockwatch.replay";
+
 /** Default SINK_INDEX_PREFIX: daily indices `dockwatch-alerts-YYYY.MM.DD` behind the alias `dockwatch-alerts`. */
 export const INDEX_PREFIX = "dockwatch-alerts";
 

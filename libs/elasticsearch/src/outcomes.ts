@@ -9,11 +9,15 @@
 //    takes; a 5xx item: a bounded number of times, since a document that keeps
 //    failing a shard must not stall its partition forever).
 //  - reject: the document itself (the mapping refuses it): the DLQ.
+// And one that is no failure of the cluster: exists, a `create` of an _id the
+// index already holds (409 version conflict); the writer decides (the sink
+// compares the documents: a redelivery, or a different one it must not replace).
 
 export type WriteFailure =
   | { kind: "hold"; code: string }
   | { kind: "retry"; code: string; /** give up after the item retry limit */ capped: boolean }
-  | { kind: "reject"; code: string };
+  | { kind: "reject"; code: string }
+  | { kind: "exists"; code: string };
 
 /** Error types that say the index, not the document, cannot take writes. */
 const INDEX_REFUSALS: Record<string, string> = {
@@ -28,6 +32,7 @@ const INDEX_REFUSALS: Record<string, string> = {
 export function classifyWriteFailure(status: number, type: string | undefined): WriteFailure {
   const refusal = type ? INDEX_REFUSALS[type] : undefined;
   if (refusal) return { kind: "hold", code: refusal };
+  if (status === 409 && type === "version_conflict_engine_exception") return { kind: "exists", code: "es-exists" };
   if (status === 401) return { kind: "hold", code: "es-unauthorized" };
   if (status === 403) return { kind: "hold", code: "es-forbidden" };
   if (status === 429) return { kind: "retry", code: "es-throttled", capped: false };

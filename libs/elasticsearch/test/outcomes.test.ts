@@ -12,6 +12,9 @@ describe("classifyWriteFailure", () => {
     assert.deepEqual(classifyWriteFailure(503, "unavailable_shards_exception"), { kind: "retry", code: "es-item-failed", capped: true });
     assert.deepEqual(classifyWriteFailure(400, "mapper_parsing_exception"), { kind: "reject", code: "es-rejected" });
     assert.deepEqual(classifyWriteFailure(400, undefined), { kind: "reject", code: "es-rejected" });
+    // A create of an _id that exists: not a failure of the cluster, the writer compares the documents.
+    assert.deepEqual(classifyWriteFailure(409, "version_conflict_engine_exception"), { kind: "exists", code: "es-exists" });
+    assert.deepEqual(classifyWriteFailure(409, undefined), { kind: "reject", code: "es-rejected" });
   });
 
   it("reads the error type of a response body", () => {

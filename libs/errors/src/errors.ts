@@ -51,15 +51,21 @@ export class ConfigError extends DockwatchError {
   /** The value given, redacted (never a secret). */
   readonly got: string | undefined;
 
+  /**
+   * `describe`, when given, replaces the "got ..." part: a phrase the caller
+   * built from things that are not secret (a secret file's path and why it
+   * could not be read, "both"), for the cases where the value is not the point.
+   */
   constructor(
     readonly variable: string,
     readonly expected: string,
     got: string | undefined,
+    describe?: string,
   ) {
     // The value as given, but never a secret: a secret setting's value is not shown, a URL's userinfo is masked.
     const secret = isSecretName(variable);
     const safe = got === undefined ? undefined : secret ? "(not shown)" : redactCredentials(got);
-    const shown = safe === undefined ? "nothing" : secret ? "a value (not shown)" : JSON.stringify(safe);
+    const shown = describe ?? (safe === undefined ? "nothing" : secret ? "a value (not shown)" : JSON.stringify(safe));
     super("config", `${variable}: expected ${expected}, got ${shown}`, { retryable: false });
     this.got = safe;
   }

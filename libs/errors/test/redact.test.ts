@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, redactCredentials, redactUrl, scrubSecrets } from "../src/index.js";
+import { ConfigError, redactCredentials, redactUrl, registerSecret, scrubSecrets } from "../src/index.js";
 
 describe("redaction of credentials", () => {
   it("masks the userinfo of every URL in a text, whatever the scheme", () => {
@@ -41,5 +41,41 @@ describe("redaction of credentials", () => {
     const secret = new ConfigError("ELASTICSEARCH_API_KEY", "a base64 API key", "not base64!");
     assert.equal(secret.message, "ELASTICSEARCH_API_KEY: expected a base64 API key, got a value (not shown)");
     assert.ok(!JSON.stringify({ ...secret }).includes("not base64!"));
+    // A caller's phrase instead of the value (a secret file's path and why it failed).
+    const file = new ConfigError("REDIS_PASSWORD_FILE", "the path of a readable file", undefined, '"/run/secrets/redis" (empty)');
+    assert.equal(file.message, 'REDIS_PASSWORD_FILE: expected the path of a readable file, got "/run/secrets/redis" (empty)');
+  });
+
+  it("masks the arguments of a failed Redis credential command (ioredis' ReplyError.command)", () => {
+    // The shape measured from ioredis 5 against redis-server --requirepass with a wrong password.
+    const err = Object.assign(new Error("WRONGPASS invalid username-password pair or user is disabled."), {
+      command: { name: "hello", args: ["3", "AUTH", "dockwatch-rules", "Zq8-redis-Pw"] },
+    });
+    const scrubbed = scrubSecrets({ ...err, message: err.message });
+    assert.deepEqual(scrubbed.command, { name: "hello", args: ["***"] });
+    assert.ok(!JSON.stringify(scrubbed).includes("Zq8-redis-Pw"));
+    assert.deepEqual(scrubSecrets({ command: { name: "AUTH", args: ["pw"] } }).command.args, ["***"]);
+    // Other commands keep their arguments (keys, counts): they are what the reader needs.
+    assert.deepEqual(scrubSecrets({ command: { name: "zadd", args: ["dockwatch:w", "1", "m"] } }).command.args, ["dockwatch:w", "1", "m"]);
+  });
+
+  it("never passes on what it did not scrub: too deep or circular becomes a marker", () => {
+    let deep: Record<string, unknown> = { password: "deep-secret-1" };
+    for (let i = 0; i < 12; i++) deep = { next: deep };
+    assert.ok(!JSON.stringify(scrubSecrets(deep)).includes("deep-secret-1"));
+    assert.ok(JSON.stringify(scrubSecrets(deep)).includes("[too deep]"));
+    const loop: Record<string, unknown> = { url: "https://u:loop-secret@h" };
+    loop.self = loop;
+    assert.deepEqual(scrubSecrets(loop), { url: "https://***@h", self: "[circular]" });
+  });
+
+  it("masks a registered secret wherever it appears, in free text too; short values are left to the patterns", () => {
+    registerSecret("Kafka-Scram-Pw-8x2");
+    registerSecret("a b/c+d");
+    registerSecret("pw");
+    assert.equal(redactCredentials("SASL failed for user sink with Kafka-Scram-Pw-8x2 (twice: Kafka-Scram-Pw-8x2)"), "SASL failed for user sink with *** (twice: ***)");
+    assert.equal(redactCredentials("encoded a%20b%2Fc%2Bd and raw a b/c+d"), "encoded *** and raw ***");
+    assert.equal(redactCredentials("pw stays"), "pw stays");
+    assert.deepEqual(scrubSecrets({ detail: ["x Kafka-Scram-Pw-8x2 y"] }), { detail: ["x *** y"] });
   });
 });

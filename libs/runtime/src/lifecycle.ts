@@ -36,6 +36,12 @@ export interface ServiceOptions {
   name: string;
   logger: Logger;
   healthPort: number;
+  /**
+   * The address /healthz, /readyz and /metrics listen on: loopback unless
+   * configured otherwise (HEALTH_HOST), so a service does not expose its
+   * metrics to every network it can reach by default.
+   */
+  healthHost?: string;
   /** Started in order (downstream first: producer before consumer), stopped in reverse. */
   components: Component[];
   metrics?: Metrics;
@@ -82,6 +88,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     () => !stopping && started.length === components.length && components.every((c) => c.ready?.() ?? true),
     metrics,
     () => components.flatMap((c) => (c.ready?.() === false && c.detail?.() ? [`${c.name}: ${c.detail()}`] : [])),
+    opts.healthHost,
   );
 
   async function stopAll(reason: string): Promise<void> {
@@ -127,7 +134,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       throw failure.err;
     }
   }
-  logger.info({ healthPort: health.port }, `running; health on http://localhost:${health.port}/healthz`);
+  logger.info({ healthHost: health.host, healthPort: health.port }, `running; health on http://${health.host.includes(":") ? `[${health.host}]` : health.host}:${health.port}/healthz`);
   return { stop: stopAll, stopped, healthPort: health.port };
 }
 

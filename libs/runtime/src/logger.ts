@@ -19,7 +19,12 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
     formatters: {
       level: (label) => ({ level: label }),
       // Errors are left to the err serializer below (scrubbing would drop their message and stack).
-      log: (fields) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? v : scrubSecrets({ [k]: v })[k]])),
+      // An error under another key than `err` gets the same serializer, so its own properties (a client's request, a
+      // failed command's arguments) are scrubbed too instead of being written by JSON.stringify as they are.
+      log: (fields) =>
+        Object.fromEntries(
+          Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? (k === "err" ? v : scrubSecrets(pino.stdSerializers.err(v))) : scrubSecrets({ [k]: v })[k]]),
+        ),
     },
     serializers: { err: (err: Error) => scrubSecrets(pino.stdSerializers.err(err)) },
     hooks: {

@@ -25,8 +25,8 @@ describe("backgroundComponent", () => {
       onFailure: (err) => failures.push(err),
     });
     const service = await startService({ name: "test", logger, healthPort: 0, components: [bg] });
-    const readyz = async () => (await fetch(`http://localhost:${service.healthPort}/readyz`)).status;
-    assert.equal((await fetch(`http://localhost:${service.healthPort}/healthz`)).status, 200);
+    const readyz = async () => (await fetch(`http://127.0.0.1:${service.healthPort}/readyz`)).status;
+    assert.equal((await fetch(`http://127.0.0.1:${service.healthPort}/healthz`)).status, 200);
     assert.equal(await readyz(), 503);
     up = true;
     await bg.started;

@@ -21,7 +21,7 @@ describe("startService", () => {
       components: [component("producer"), component("consumer")],
       metrics,
     });
-    const base = `http://localhost:${service.healthPort}`;
+    const base = `http://127.0.0.1:${service.healthPort}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     assert.match(await (await fetch(`${base}/metrics`)).text(), /test_records_total 3/);
@@ -36,7 +36,7 @@ describe("startService", () => {
       healthPort: 0,
       components: [{ name: "c", start: async () => {}, stop: async () => {}, ready: () => false }],
     });
-    assert.equal((await fetch(`http://localhost:${service.healthPort}/readyz`)).status, 503);
+    assert.equal((await fetch(`http://127.0.0.1:${service.healthPort}/readyz`)).status, 503);
     await service.stop("test");
   });
 });
@@ -63,7 +63,7 @@ describe("a component's fatal error", () => {
     report!.fatal(new Error("a consequence"), "ignored: the first failure tells");
     await assert.rejects(service.stopped, (err: unknown) => err === bug);
     assert.deepEqual(events, ["stop consumer", "stop producer"]);
-    assert.equal((await fetch(`http://localhost:${service.healthPort}/healthz`).catch(() => undefined))?.status, undefined, "health server closed");
+    assert.equal((await fetch(`http://127.0.0.1:${service.healthPort}/healthz`).catch(() => undefined))?.status, undefined, "health server closed");
   });
 
   it("resolves `stopped` when stopped on request", async () => {

@@ -234,8 +234,41 @@ function composeViolations(doc: unknown, dockerfile: string): string[] {
     }
   }
 
+  // Least privilege (issue 14): every dockwatch service runs as a non-root user, read-only, without capabilities or setuid escalation.
+  for (const name of DOCKWATCH_SERVICES) {
+    const service = obj(services[name]);
+    if (service.read_only !== true) out.push(`services.${name} must run with read_only: true`);
+    const user = String(service.user ?? "");
+    if (!user || /^(root|0)(:|$)/.test(user)) out.push(`services.${name} must run as a non-root user, not ${JSON.stringify(service.user)}`);
+    if (!(Array.isArray(service.cap_drop) && service.cap_drop.includes("ALL"))) out.push(`services.${name} must drop every capability (cap_drop: [ALL])`);
+    if (!(Array.isArray(service.security_opt) && service.security_opt.some((o) => /^no-new-privileges(:true)?$/.test(String(o))))) {
+      out.push(`services.${name} must set security_opt no-new-privileges:true`);
+    }
+  }
+
   const kafka = obj(services.kafka);
   const kafkaEnv = environment(kafka);
+  // No PLAINTEXT on a published port: every listener whose port is published must be SASL_SSL.
+  const protocols = Object.fromEntries(
+    (kafkaEnv.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? "").split(",").map((pair) => pair.split(":").map((x) => x.trim()) as [string, string]),
+  );
+  const listenerPorts = Object.fromEntries(
+    (kafkaEnv.KAFKA_LISTENERS ?? "").split(",").map((l) => {
+      const [, name = "", port = ""] = /^([A-Z_]+):\/\/[^:]*:(\d+)$/.exec(l.trim()) ?? [];
+      return [port, name];
+    }),
+  );
+  for (const published of Array.isArray(kafka.ports) ? kafka.ports.map(String) : []) {
+    const containerPort = published.split(":").pop() ?? "";
+    const listener = listenerPorts[containerPort];
+    if (!listener || protocols[listener] !== "SASL_SSL") {
+      out.push(`services.kafka publishes ${published}, listener ${listener ?? "unknown"} is ${protocols[listener ?? ""] ?? "unknown"}: only SASL_SSL may be published`);
+    }
+  }
+  const collectorEnv = environment(collector);
+  if (collectorEnv.KAFKA_SSL !== "true" || !collectorEnv.KAFKA_SASL_MECHANISM || !collectorEnv.KAFKA_SASL_PASSWORD_FILE || collectorEnv.KAFKA_SASL_PASSWORD) {
+    out.push("services.collector must reach Kafka over TLS with SASL, its password from a file (KAFKA_SASL_PASSWORD_FILE), never inline");
+  }
   const roles = (kafkaEnv.KAFKA_PROCESS_ROLES ?? "").split(",").map((r) => r.trim());
   if (!roles.includes("broker") || !roles.includes("controller")) {
     out.push(`services.kafka KAFKA_PROCESS_ROLES must include broker and controller, not ${JSON.stringify(kafkaEnv.KAFKA_PROCESS_ROLES)}`);
@@ -291,7 +324,7 @@ describe("docker-compose.yml", () => {
       assert.equal(environment(service).LOG_LEVEL, "info", `${name} LOG_LEVEL from x-dockwatch-env`);
       assert.ok(!("<<" in service), `${name}: merge key left unmerged`);
     }
-    assert.equal(environment(obj(services.collector)).KAFKA_BROKERS, "kafka:9092", "collector's own KAFKA_BROKERS overrides the shared one");
+    assert.equal(environment(obj(services.collector)).KAFKA_BROKERS, "kafka:9094", "collector's own KAFKA_BROKERS (the SASL_SSL listener) overrides the shared one");
   });
 });
 
@@ -336,6 +369,17 @@ describe("the compose checks reject a broken file", () => {
     ["a service without healthcheck", (d) => void delete services(d).redis!.healthcheck, /redis has no healthcheck/],
     ["waiting for health that is never reported", (d) => void (services(d).redis!.healthcheck = { disable: true }), /waits for redis to be healthy/],
     ["Kafka without the controller role", (d) => void (obj(services(d).kafka!.environment).KAFKA_PROCESS_ROLES = "broker"), /KAFKA_PROCESS_ROLES must include broker and controller/],
+    ["a service running as root", (d) => void (services(d).sink!.user = "root"), /sink must run as a non-root user/],
+    ["a writable root filesystem", (d) => void delete services(d).rules!.read_only, /rules must run with read_only: true/],
+    ["capabilities kept", (d) => void (services(d).decoder!.cap_drop = ["NET_RAW"]), /decoder must drop every capability/],
+    ["setuid escalation allowed", (d) => void (services(d).collector!.security_opt = []), /collector must set security_opt no-new-privileges/],
+    ["a published PLAINTEXT listener", (d) => void (services(d).kafka!.ports = ["0.0.0.0:9092:9092"]), /publishes 0\.0\.0\.0:9092:9092, listener PLAINTEXT is PLAINTEXT/],
+    [
+      "an EXTERNAL listener switched back to PLAINTEXT",
+      (d) => void (obj(services(d).kafka!.environment).KAFKA_LISTENER_SECURITY_PROTOCOL_MAP = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT"),
+      /listener EXTERNAL is PLAINTEXT/,
+    ],
+    ["a collector password inline", (d) => void (obj(services(d).collector!.environment).KAFKA_SASL_PASSWORD = "pw"), /password from a file/],
     ["a topic kafka-init forgets", (d) => void (services(d)["kafka-init"]!.command = ["kafka-topics.sh --create --topic alerts"]), /does not create topic docker\.events\.raw/],
   ];
   for (const [what, breakIt, expected] of cases) {

@@ -11,7 +11,7 @@
 // is one broker.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -120,12 +120,19 @@ function composeInitTopics(services: Record<string, Obj>): DurableTopic[] {
   const dir = mkdtempSync(join(tmpdir(), "topology-test-"));
   try {
     const log = join(dir, "calls");
-    const stub = join(dir, "kafka-topics.sh");
-    writeFileSync(stub, `#!/bin/bash\nprintf '%s\\t' "$@" >>"${log}"\nprintf '\\n' >>"${log}"\n`);
-    chmodSync(stub, 0o755);
+    // kafka-topics.sh records its calls; the tools for the collector's SCRAM user and ACLs only have to exist.
+    for (const tool of ["kafka-topics.sh", "kafka-configs.sh", "kafka-acls.sh"]) {
+      const stub = join(dir, tool);
+      writeFileSync(stub, tool === "kafka-topics.sh" ? `#!/bin/bash\nprintf '%s\\t' "$@" >>"${log}"\nprintf '\\n' >>"${log}"\n` : "#!/bin/bash\n");
+      chmodSync(stub, 0o755);
+    }
     writeFileSync(log, "");
-    // The image's tools live in /opt/kafka/bin; the stand-in takes their place.
-    execFileSync("bash", [...entrypoint.slice(1), script.replaceAll("/opt/kafka/bin/", `${dir}/`)], { stdio: ["ignore", "ignore", "pipe"] });
+    mkdirSync(join(dir, "secrets"));
+    writeFileSync(join(dir, "secrets", "kafka-collector-password"), "pw\n");
+    // The image's tools live in /opt/kafka/bin, compose's secrets in /run/secrets; the stand-ins take their place.
+    execFileSync("bash", [...entrypoint.slice(1), script.replaceAll("/opt/kafka/bin/", `${dir}/`).replaceAll("/run/secrets/", `${dir}/secrets/`)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     return readFileSync(log, "utf8")
       .split("\n")
       .filter(Boolean)

@@ -46,13 +46,13 @@ async function inParallel(n: number, work: (i: number) => Promise<void>): Promis
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://localhost:${healthPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
   return Number(new RegExp(`^dockwatch_collector_${name} (\\S+)`, "m").exec(text)?.[1] ?? 0);
 }
 
 try {
   process.stderr.write(`bench: child ${child.pid}\n`);
-  await waitFor("the collector to be ready", async () => healthPort > 0 && (await fetch(`http://localhost:${healthPort}/readyz`)).ok, 60_000);
+  await waitFor("the collector to be ready", async () => healthPort > 0 && (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok, 60_000);
   const reader = new RawReader(world.env);
   await reader.start();
   const prefix = unique("dw-bench");

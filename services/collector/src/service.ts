@@ -75,5 +75,5 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
 /** Starts the collector behind its health server; a component that gives up stops it (the lifecycle's fatal). */
 export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningService> {
   const { components, metrics } = createCollector(config, logger);
-  return startService({ name: "collector", logger, healthPort: config.runtime.healthPort, metrics, components });
+  return startService({ name: "collector", logger, healthPort: config.runtime.healthPort, healthHost: config.runtime.healthHost, metrics, components });
 }

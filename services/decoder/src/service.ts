@@ -135,6 +135,7 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     name: "decoder",
     logger,
     healthPort: config.runtime.healthPort,
+    healthHost: config.runtime.healthHost,
     metrics,
     components: [...clients.components, output, stage],
   });

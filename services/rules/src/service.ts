@@ -172,6 +172,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     name: "rules",
     logger,
     healthPort: config.runtime.healthPort,
+    healthHost: config.runtime.healthHost,
     metrics,
     components: [holder, redisComponent(redis, logger, { required: false }), ...clients.components, output, stage, sweeper],
   });

@@ -44,12 +44,22 @@ export interface Rejected<T> {
   reason: "es-rejected" | "es-item-failed";
 }
 
+/** What became of a batch: the documents Elasticsearch refused (for the DLQ) and those whose _id it already held (to compare). */
+export interface Settled<T> {
+  rejected: Array<Rejected<T>>;
+  /** A `create` answered 409: the index holds a document under this id already. */
+  existing: T[];
+  /** `index` operations (replay) that replaced a document ("updated"). */
+  replaced: T[];
+}
+
 /** Default of SINK_ITEM_RETRY_ATTEMPTS. */
 export const ITEM_RETRY_ATTEMPTS = 10;
 
 /**
- * Indexes `docs` until every one is indexed or permanently rejected, and
- * returns the rejected ones (for the DLQ). Only the items that did not settle
+ * Indexes `docs` until every one is indexed, found to exist already or
+ * permanently rejected, and returns the rejected ones (for the DLQ) and the
+ * existing ones (for the caller to compare). Only the items that did not settle
  * are sent again, after the shared jittered, capped backoff: a 429 item and an
  * item whose index refuses writes (hold) as long as it takes, a 5xx item up to
  * `itemRetryAttempts` times; a request that fails as a whole (Elasticsearch
@@ -57,10 +67,12 @@ export const ITEM_RETRY_ATTEMPTS = 10;
  * round may settle some documents and leave others, which one operation-level
  * retry cannot express.
  */
-export async function indexUntilSettled<T extends BulkDoc>(docs: T[], opts: IndexOptions<T>): Promise<Array<Rejected<T>>> {
+export async function indexUntilSettled<T extends BulkDoc>(docs: T[], opts: IndexOptions<T>): Promise<Settled<T>> {
   const retryable = opts.isRetryable ?? isRetryable;
   const itemAttempts = opts.itemRetryAttempts ?? ITEM_RETRY_ATTEMPTS;
   const rejected: Array<Rejected<T>> = [];
+  const existing: T[] = [];
+  const replaced: T[] = [];
   const failures = new Map<T, number>();
   let pending = docs;
   let unavailable = false;
@@ -95,6 +107,10 @@ export async function indexUntilSettled<T extends BulkDoc>(docs: T[], opts: Inde
           }
         } else if (outcome.kind === "reject") {
           rejected.push({ doc, status: outcome.status, error: outcome.error, reason: "es-rejected" });
+        } else if (outcome.kind === "exists") {
+          existing.push(doc);
+        } else if (outcome.result === "updated") {
+          replaced.push(doc);
         }
       });
     }
@@ -107,5 +123,5 @@ export async function indexUntilSettled<T extends BulkDoc>(docs: T[], opts: Inde
       await sleep(backoffDelay(attempt, opts.policy, opts.random), opts.signal);
     }
   }
-  return rejected;
+  return { rejected, existing, replaced };
 }

@@ -1,5 +1,5 @@
 import type { Alert } from "@dockwatch/contracts";
-import { GROUPS, HEALTH_PORTS, alertFromDocument } from "@dockwatch/contracts";
+import { GROUPS, HEALTH_PORTS, REPLAY_HEADER, alertFromDocument } from "@dockwatch/contracts";
 import {
   alertIndexSettings,
   duration,
@@ -24,7 +24,7 @@ import { createBatchConsumer, createPipelineClients, deadLetter, sendRecords, ty
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
-import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
+import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, sameAlert, type BulkDoc, type ItemOutcome } from "./bulk.js";
 import { prepareElasticsearch } from "./elasticsearch.js";
 import { ITEM_RETRY_ATTEMPTS, indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
@@ -99,6 +99,21 @@ export function loadSinkConfig(env: Env): SinkConfig {
 /** One alert ready to index, with the record it came from (for the DLQ). */
 interface Pending extends BulkDoc {
   record: SourceRecord;
+  /** The rule that alerted, for the log lines about this alert. */
+  rule: string;
+  /** The run id of the `dockwatch replay` that produced it (REPLAY_HEADER), if one did. */
+  replay?: string;
+}
+
+/**
+ * The replay run that produced `record`, from its REPLAY_HEADER. Trusted as
+ * the alert itself is: only the rules identity may produce to `alerts`
+ * (Kafka ACLs), and replay runs with that identity.
+ */
+function replayOf(record: SourceRecord): string | undefined {
+  const header = record.headers?.[REPLAY_HEADER];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value === undefined ? undefined : value.toString();
 }
 
 /**
@@ -109,6 +124,7 @@ interface Pending extends BulkDoc {
  */
 async function toPending(record: SourceRecord, codec: Codec, indexPrefix: string): Promise<Pending> {
   const value = record.value ?? Buffer.alloc(0);
+  const replay = replayOf(record);
   if (value[0] === 0x7b /* { */) {
     let doc: unknown;
     try {
@@ -117,10 +133,14 @@ async function toPending(record: SourceRecord, codec: Codec, indexPrefix: string
       throw new CodecError("malformed", `JSON alert does not parse: ${(err as Error).message}`);
     }
     const alert = codec.validate<Alert>("Alert", alertFromDocument(doc));
-    return { record, id: alert.id, index: indexFor(alert, indexPrefix), source: JSON.stringify(doc) };
+    return { record, rule: alert.rule.id, ...replayFields(replay), id: alert.id, index: indexFor(alert, indexPrefix), source: JSON.stringify(doc) };
   }
-  return { record, ...alertBulkDoc(await codec.decode<Alert>("Alert", value), indexPrefix) };
+  const alert = await codec.decode<Alert>("Alert", value);
+  return { record, rule: alert.rule.id, ...replayFields(replay), ...alertBulkDoc(alert, indexPrefix, replay !== undefined) };
 }
+
+/** A replayed alert replaces the indexed one (an `index` op); every other alert is created (`create`, the default). */
+const replayFields = (replay: string | undefined): Partial<Pending> => (replay === undefined ? {} : { replay, op: "index" });
 
 export function startSink(config: SinkConfig, logger: Logger): Promise<RunningService> {
   const { topics } = config.kafka;
@@ -158,7 +178,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
   async function send(chunk: Pending[]): Promise<ItemOutcome[]> {
     let response;
     try {
-      response = await esCall(() => es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error" }));
+      response = await esCall(() => es.bulk({ operations: chunk.map(bulkLines) as never, filter_path: "errors,items.*.status,items.*.error,items.*.result" }));
     } catch (err) {
       if (err instanceof ElasticsearchError && !err.retryable && err.status !== undefined) {
         const failure = classifyWriteFailure(err.status, err.type);
@@ -166,7 +186,8 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
       }
       throw err;
     }
-    if (!response.errors) return chunk.map(() => ({ kind: "indexed" }));
+    // Without errors the results still matter: an `index` op (replay) that says "updated" replaced an alert.
+    if (!response.errors && !chunk.some((d) => d.op === "index")) return chunk.map(() => ({ kind: "indexed" }));
     return classifyBulkItems(response.items as never);
   }
 
@@ -205,7 +226,61 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
         logger.warn({ err, topic: record.topic, partition: record.partition, offset: record.offset, reason }, `dead-lettered ${record.topic}/${record.partition}@${record.offset} (${reason})`);
       }
     }
-    const rejected = await indexUntilSettled(ready, {
+    let toIndex = ready;
+    let indexed = 0;
+    let duplicates = 0;
+    // Rounds: index; the ids that existed are compared with what Elasticsearch holds; one that vanished meanwhile
+    // (retention deleted its index between the 409 and the read) is created again in the next round.
+    while (toIndex.length > 0) {
+      const settled = await settle(toIndex, signal);
+      const verdicts = await compareExisting(settled.existing);
+      for (const { doc, error, reason } of settled.rejected) {
+        dead.push(deadLetter(doc.record, topics.dlq, "sink", reason, error));
+        logger.warn({ id: doc.id, index: doc.index, reason }, `Elasticsearch rejected alert ${doc.id} (${reason}): ${error}`);
+      }
+      for (const doc of settled.replaced) {
+        logger.info({ id: doc.id, index: doc.index, rule: doc.rule, replay: doc.replay }, `replay ${doc.replay} replaced alert ${doc.id} (rule ${doc.rule}) in ${doc.index}`);
+      }
+      for (const doc of verdicts.conflicting) {
+        const error = `alert ${doc.id} is already indexed in ${doc.index} with different content; the indexed alert is kept`;
+        dead.push(deadLetter(doc.record, topics.dlq, "sink", "alert-conflict", error));
+        logger.warn(
+          { id: doc.id, index: doc.index, rule: doc.rule, topic: doc.record.topic, partition: doc.record.partition, offset: doc.record.offset, reason: "alert-conflict" },
+          `alert ${doc.id} (rule ${doc.rule}) from ${doc.record.topic}/${doc.record.partition}@${doc.record.offset} differs from the indexed one; kept the indexed alert, dead-lettered this one (alert-conflict)`,
+        );
+      }
+      indexed += toIndex.length - settled.rejected.length - settled.existing.length;
+      duplicates += verdicts.identical.length;
+      metrics.inc("alerts_replaced_total", "alerts a dockwatch replay replaced in place (index op, logged per id)", settled.replaced.length);
+      metrics.inc("alerts_conflicting_total", "alerts whose id was indexed with different content: kept the indexed one, dead-lettered (alert-conflict)", verdicts.conflicting.length);
+      toIndex = verdicts.missing;
+    }
+    if (dead.length > 0) await sendRecords(clients.producer, dead);
+    metrics.inc("alerts_indexed_total", "alerts indexed", indexed);
+    metrics.inc("alerts_duplicate_total", "alerts already indexed with the same content (a redelivery): absorbed", duplicates);
+    metrics.inc("dead_letters_total", "alerts sent to the dead-letter topic", dead.length);
+  }
+
+  /**
+   * The alerts whose `create` found their id taken, against what Elasticsearch
+   * holds: the same alert (a redelivery, sameAlert) is absorbed; a different
+   * one is a conflict, never written; one no longer there is indexed again.
+   */
+  async function compareExisting(existing: Pending[]): Promise<{ identical: Pending[]; conflicting: Pending[]; missing: Pending[] }> {
+    const verdicts = { identical: [] as Pending[], conflicting: [] as Pending[], missing: [] as Pending[] };
+    if (existing.length === 0) return verdicts;
+    const { docs } = await esCall(() => es.mget({ docs: existing.map((d) => ({ _index: d.index, _id: d.id })) }));
+    docs.forEach((found, i) => {
+      const doc = existing[i]!;
+      if (!("found" in found) || !found.found) verdicts.missing.push(doc);
+      else if (sameAlert(found._source, doc.source)) verdicts.identical.push(doc);
+      else verdicts.conflicting.push(doc);
+    });
+    return verdicts;
+  }
+
+  function settle(ready: Pending[], signal: AbortSignal) {
+    return indexUntilSettled(ready, {
       send,
       maxDocs: config.bulkMaxDocs,
       maxBytes: config.bulkMaxBytes,
@@ -233,13 +308,6 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
       },
       onRetry: (left) => metrics.inc("bulk_retried_items_total", "documents sent again after a retryable failure", left),
     });
-    for (const { doc, error, reason } of rejected) {
-      dead.push(deadLetter(doc.record, topics.dlq, "sink", reason, error));
-      logger.warn({ id: doc.id, index: doc.index, reason }, `Elasticsearch rejected alert ${doc.id} (${reason}): ${error}`);
-    }
-    if (dead.length > 0) await sendRecords(clients.producer, dead);
-    metrics.inc("alerts_indexed_total", "alerts indexed", ready.length - rejected.length);
-    metrics.inc("dead_letters_total", "alerts sent to the dead-letter topic", dead.length);
   }
 
   const retention = retentionComponent({
@@ -255,6 +323,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     name: "sink",
     logger,
     healthPort: config.runtime.healthPort,
+    healthHost: config.runtime.healthHost,
     metrics,
     components: [elasticsearch, retention, ...clients.components, consumer],
   });

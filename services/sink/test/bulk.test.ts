@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, loadSinkConfig } from "../src/index.js";
+import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, loadSinkConfig, sameAlert } from "../src/index.js";
 
 function alert(time: string, id = `${time}.42`): Alert {
   return {
@@ -38,12 +38,12 @@ describe("indexFor", () => {
 });
 
 describe("alertBulkDoc", () => {
-  it("writes index operations with _id = alert id and the seed's document keys", () => {
+  it("writes create operations (never replacing) with _id = alert id and the seed's document keys", () => {
     const [op, doc] = bulkLines(alertBulkDoc(alert("1538752533"))).split("\n").map((line) => JSON.parse(line) as Record<string, unknown>) as [
       Record<string, { _index: string; _id: string }>,
       Record<string, unknown>,
     ];
-    assert.deepEqual(op, { index: { _index: "dockwatch-alerts-2018.10.05", _id: "1538752533.42" } });
+    assert.deepEqual(op, { create: { _index: "dockwatch-alerts-2018.10.05", _id: "1538752533.42" } });
     for (const key of ["timestamp", "rule", "agent", "manager", "id", "cluster", "full_log", "decoder", "data", "location"]) {
       assert.ok(key in doc, `document has ${key}`);
     }
@@ -52,7 +52,58 @@ describe("alertBulkDoc", () => {
   });
 });
 
+describe("alertBulkDoc for dockwatch replay", () => {
+  it("writes an index operation, the one that replaces", () => {
+    const [op] = bulkLines(alertBulkDoc(alert("1538752533"), undefined, true)).split("\n").map((line) => JSON.parse(line) as unknown);
+    assert.deepEqual(op, { index: { _index: "dockwatch-alerts-2018.10.05", _id: "1538752533.42" } });
+  });
+});
+
+describe("sameAlert", () => {
+  const indexed = () => JSON.parse(alertBulkDoc(alert("1538752533")).source) as Record<string, unknown>;
+  const variant = (change: (a: Alert) => void) => {
+    const a = alert("1538752533");
+    change(a);
+    return alertBulkDoc(a).source;
+  };
+  it("a byte-identical redelivery is the same alert", () => {
+    assert.equal(sameAlert(indexed(), alertBulkDoc(alert("1538752533")).source), true);
+  });
+  it("so is the same event evaluated again later (processing time, correlation availability), whatever the key order", () => {
+    assert.equal(sameAlert(indexed(), variant((a) => ((a.timestamp = "2018-10-06T01:20:00.000+0200"), (a.dockwatch.correlation = "unavailable")))), true);
+    const reordered = Object.fromEntries(Object.entries(indexed()).reverse());
+    assert.equal(sameAlert(reordered, alertBulkDoc(alert("1538752533")).source), true);
+  });
+  it("anything else that differs is a conflict: level, description, rule, agent, ruleset, event data", () => {
+    for (const change of [
+      (a: Alert) => (a.rule.level = 0),
+      (a: Alert) => (a.rule.description = "nothing happened"),
+      (a: Alert) => (a.rule.id = "87904"),
+      (a: Alert) => (a.agent.name = "elsewhere"),
+      (a: Alert) => (a.dockwatch.ruleset = "another"),
+      (a: Alert) => (a.data.docker.Action = "stop"),
+      (a: Alert) => (a.full_log = '{"forged":true}'),
+    ]) {
+      assert.equal(sameAlert(indexed(), variant(change)), false, String(change));
+    }
+    assert.equal(sameAlert(indexed(), "not json"), false);
+  });
+});
+
 describe("classifyBulkItems", () => {
+  it("reads create results; a 409 version conflict says the id exists; the result of an index op is kept", () => {
+    const outcomes = classifyBulkItems([
+      { create: { status: 201, result: "created" } },
+      { create: { status: 409, error: { type: "version_conflict_engine_exception", reason: "[x]: version conflict, document already exists (current version [1])" } } },
+      { index: { status: 200, result: "updated" } },
+    ]);
+    assert.deepEqual(outcomes, [
+      { kind: "indexed", result: "created" },
+      { kind: "exists", status: 409, error: "version_conflict_engine_exception: [x]: version conflict, document already exists (current version [1])" },
+      { kind: "indexed", result: "updated" },
+    ]);
+  });
+
   it("retries 429 and 5xx items only, rejects other failures, accepts 2xx", () => {
     const outcomes = classifyBulkItems([
       { index: { status: 201 } },

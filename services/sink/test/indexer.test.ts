@@ -18,8 +18,8 @@ describe("chunkBulk", () => {
   it("splits by document count and by NDJSON bytes; an oversized document goes alone", () => {
     const docs = ["a", "b", "c", "d", "e"].map((id) => doc(id));
     assert.deepEqual(chunkBulk(docs, 2, 1 << 20).map((c) => c.map((d) => d.id)), [["a", "b"], ["c", "d"], ["e"]]);
-    // Each document is 67 bytes of NDJSON: action line, source line, two newlines.
-    const size = Buffer.byteLength(`{"index":{"_index":"dockwatch-alerts-2025.01.01","_id":"a"}}\n{"p":"xxxxxxxxxx"}\n`);
+    // Each document is 68 bytes of NDJSON: action line (a create), source line, two newlines.
+    const size = Buffer.byteLength(`{"create":{"_index":"dockwatch-alerts-2025.01.01","_id":"a"}}\n{"p":"xxxxxxxxxx"}\n`);
     assert.deepEqual(chunkBulk(docs, 100, size * 2).map((c) => c.length), [2, 2, 1]);
     assert.deepEqual(chunkBulk([doc("big", 5000), doc("small")], 100, 1000).map((c) => c.map((d) => d.id)), [["big"], ["small"]]);
   });
@@ -38,7 +38,7 @@ describe("indexUntilSettled", () => {
       "b,d": [{ kind: "retry", status: 429, error: "queue full" }, { kind: "indexed" }],
       b: [{ kind: "indexed" }],
     };
-    const rejected = await indexUntilSettled(["a", "b", "c", "d"].map((id) => doc(id)), {
+    const { rejected } = await indexUntilSettled(["a", "b", "c", "d"].map((id) => doc(id)), {
       ...base,
       send: async (chunk) => {
         const key = chunk.map((d) => d.id).join(",");
@@ -53,7 +53,7 @@ describe("indexUntilSettled", () => {
   it("holds the whole batch while Elasticsearch is unreachable, then indexes it", async () => {
     let calls = 0;
     const events: string[] = [];
-    const rejected = await indexUntilSettled([doc("a"), doc("b")], {
+    const { rejected } = await indexUntilSettled([doc("a"), doc("b")], {
       ...base,
       send: async (chunk) => {
         calls += 1;
@@ -71,7 +71,7 @@ describe("indexUntilSettled", () => {
   it("holds the batch while the index refuses writes (closed, blocked), then indexes it; nothing is rejected", async () => {
     let calls = 0;
     const events: string[] = [];
-    const rejected = await indexUntilSettled([doc("a"), doc("b")], {
+    const { rejected } = await indexUntilSettled([doc("a"), doc("b")], {
       ...base,
       send: async (chunk) => {
         calls += 1;
@@ -91,7 +91,7 @@ describe("indexUntilSettled", () => {
   it("retries a 5xx item up to itemRetryAttempts, then rejects it as es-item-failed; 429 has no limit", async () => {
     const sent: string[] = [];
     let throttled = 0;
-    const rejected = await indexUntilSettled([doc("shard"), doc("busy")], {
+    const { rejected } = await indexUntilSettled([doc("shard"), doc("busy")], {
       ...base,
       itemRetryAttempts: 3,
       send: async (chunk) => {
@@ -107,6 +107,25 @@ describe("indexUntilSettled", () => {
     assert.match(rejected[0]!.error, /after 3 attempts/);
     assert.equal(sent.filter((s) => s.includes("shard")).length, 3);
     assert.equal(throttled, 6, "the throttled item went on until it was indexed");
+  });
+
+  it("settles a create answered 409 as existing (never retried, never rejected) and reports the replaced ids of index ops", async () => {
+    let calls = 0;
+    const settled = await indexUntilSettled([doc("new"), doc("dup"), doc("replayed")], {
+      ...base,
+      send: async () => {
+        calls += 1;
+        return [
+          { kind: "indexed", result: "created" },
+          { kind: "exists", status: 409, error: "version_conflict_engine_exception: document already exists" },
+          { kind: "indexed", result: "updated" },
+        ];
+      },
+    });
+    assert.equal(calls, 1);
+    assert.deepEqual(settled.rejected, []);
+    assert.deepEqual(settled.existing.map((d) => d.id), ["dup"]);
+    assert.deepEqual(settled.replaced.map((d) => d.id), ["replayed"]);
   });
 
   it("throws a non-retryable failure of the whole request instead of looping", async () => {

@@ -36,7 +36,7 @@ describe("a consumer that crashes for good (real Kafka)", () => {
     void outcome.then(() => (settled = true));
     const statuses: number[] = [];
     await waitFor("the service to stop", async () => {
-      const res = await fetch(`http://localhost:${healthPort}/readyz`).catch(() => undefined);
+      const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
       if (res) statuses.push(res.status);
       return settled;
     }, 30_000, 50);

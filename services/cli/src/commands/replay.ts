@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Alert, DecodedEvent } from "@dockwatch/contracts";
-import { alertDocument } from "@dockwatch/contracts";
+import { REPLAY_HEADER, alertDocument } from "@dockwatch/contracts";
 import { createPipelineClients } from "@dockwatch/kafka";
 import { alertIndexSettings, identitySettings, kafkaSettings } from "@dockwatch/config";
 import { alertingSettings, evaluate, loadRuleset, version, type AlertContext } from "@dockwatch/rule-engine";
@@ -39,8 +39,13 @@ const SEND_CHUNK = 500;
  * Runs the current ruleset again over the decoded topic from `since`: reads
  * with a throw-away consumer group from the offsets at `since` up to the end
  * offsets captured at start, evaluates each event as the rules service does
- * (same deterministic alert ids) and produces to the alerts topic, where the
- * sink's `index` operation updates each alert in place. Frequency
+ * (same deterministic alert ids) and produces to the alerts topic. Each
+ * record carries REPLAY_HEADER (this run's id): the sink, which otherwise
+ * only creates alerts and refuses a different document under an existing id,
+ * replaces the indexed alert for these (an `index` operation) and logs every
+ * id it replaced. The header is trustworthy because only the rules identity
+ * may produce to `alerts` (the Kafka ACLs) and replay runs with the rules'
+ * settings (kafkaSettings(env, "rules")), so its credentials. Frequency
  * (correlation) rules are not counted again: their windows live in Redis and
  * replaying would count the same events twice.
  */
@@ -93,7 +98,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     result.plan = plan;
     write(
       `replay: ${plan.total} records of ${topics.decoded} since ${opts.since.toISOString()} through ruleset ${ruleset.hash} (${ruleset.rules.size} rules)` +
-        (opts.dryRun ? ", dry run" : ` -> ${topics.alerts} (the sink updates them in ${alias})`),
+        (opts.dryRun ? ", dry run" : ` -> ${topics.alerts} (run ${groupId}: the sink replaces them in ${alias} and logs each id)`),
     );
     if (plan.total > 0) await consume(plan);
     write(summaryLine(result, opts.dryRun === true));
@@ -127,7 +132,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
               count++;
               const alerts = await evaluateRecord(m.value);
               for (const alert of alerts) {
-                out.push({ key: m.key, value: await encode(alert) });
+                out.push({ key: m.key, value: await encode(alert), headers: { [REPLAY_HEADER]: groupId } });
                 result.byRule.set(alert.rule.id, (result.byRule.get(alert.rule.id) ?? 0) + 1);
               }
               if (cursor.done(batch.partition, m.offset)) {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { alertIndexSettings } from "@dockwatch/config";
+import { alertIndexSettings, redactCredentials } from "@dockwatch/config";
 import { infraLocal } from "../paths.js";
 import { SERVICES } from "../services.js";
 import { connectCliClients } from "./clients.js";
@@ -9,17 +9,19 @@ import { takeSnapshot } from "./summary.js";
 export async function status(): Promise<number> {
   const { alias } = alertIndexSettings(process.env);
   const infra = spawnSync(infraLocal, ["status"], { encoding: "utf8" });
-  process.stdout.write(infra.stdout);
+  // Every line below may quote a component's error (with the URL it tried): printed through the same redaction as the logs.
+  const print = (text: string) => process.stdout.write(redactCredentials(text));
+  print(infra.stdout);
   const clients = await connectCliClients();
   const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
   for (const name of SERVICES) {
     const degraded = snap.degraded.get(name) ?? [];
     const reasons = snap.notReady.get(name);
     const state = snap.ready.get(name) ? "ready" : reasons ? `not ready${reasons.length ? `: ${reasons.join("; ")}` : ""}` : "not running";
-    process.stdout.write(`${name.padEnd(14)} ${state}${degraded.length > 0 ? `, degraded: ${degraded.join("; ")}` : ""}\n`);
+    print(`${name.padEnd(14)} ${state}${degraded.length > 0 ? `, degraded: ${degraded.join("; ")}` : ""}\n`);
   }
-  for (const { groupId, lag } of snap.lag) process.stdout.write(`${groupId.padEnd(18)} lag ${lag ?? "-"}\n`);
-  process.stdout.write(`alerts         ${snap.alertCount ?? "-"} in ${alias}\n`);
+  for (const { groupId, lag } of snap.lag) print(`${groupId.padEnd(18)} lag ${lag ?? "-"}\n`);
+  print(`alerts         ${snap.alertCount ?? "-"} in ${alias}\n`);
   await clients.close();
   const allReady = SERVICES.every((s) => snap.ready.get(s));
   const anyDegraded = SERVICES.some((s) => (snap.degraded.get(s) ?? []).length > 0);

@@ -23,12 +23,12 @@ export interface PrivateRedis {
   thaw(): void;
 }
 
-export async function privateRedis(args: string[] = ["--save", "", "--appendonly", "no"]): Promise<PrivateRedis> {
+export async function privateRedis(args: string[] = ["--save", "", "--appendonly", "no"], opts: { password?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "dockwatch-redis-"));
   let child: ChildProcess | undefined;
   const ping = async () => {
-    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, password: opts.password });
     probe.on("error", () => undefined);
     try {
       await probe.connect();

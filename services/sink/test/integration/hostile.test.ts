@@ -77,7 +77,7 @@ describe("hostile messages on the alerts topic (real Kafka and Elasticsearch)", 
       assert.ok(String(letter.headers?.[DLQ_HEADERS.reason] ?? "").length > 0, `${what} has a reason`);
       assert.ok(String(letter.headers?.[DLQ_HEADERS.error] ?? "").length > 0, `${what} has an error text`);
     });
-    const res = await fetch(`http://localhost:${sink!.healthPort}/readyz`);
+    const res = await fetch(`http://127.0.0.1:${sink!.healthPort}/readyz`);
     assert.equal(res.status, 200, "the sink is still ready");
   });
 });

@@ -65,7 +65,7 @@ describe("Elasticsearch outage mid-stream (real infra/local stop and start)", ()
       // Kafka keeps taking alerts while Elasticsearch is gone; the sink holds its batch.
       for (let i = half; i < TOTAL; i += 20) await send(alerts.slice(i, i + 20));
       await waitFor("the sink to notice the outage", async () => {
-        const res = await fetch(`http://localhost:${sink!.healthPort}/readyz`).catch(() => undefined);
+        const res = await fetch(`http://127.0.0.1:${sink!.healthPort}/readyz`).catch(() => undefined);
         return res?.status === 503;
       });
     } finally {

@@ -32,11 +32,11 @@ describe("an index that refuses writes holds the sink (real Elasticsearch)", () 
     return (await es.count({ index })).count;
   };
   const readyz = async () => {
-    const res = await fetch(`http://localhost:${sink!.healthPort}/readyz`);
+    const res = await fetch(`http://127.0.0.1:${sink!.healthPort}/readyz`);
     return { status: res.status, body: await res.text() };
   };
   const metric = async (name: string) => {
-    const text = await (await fetch(`http://localhost:${sink!.healthPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${sink!.healthPort}/metrics`)).text();
     return Number(text.match(new RegExp(`^dockwatch_sink_${name} (\\S+)$`, "m"))?.[1]);
   };
   const dlqSize = async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
-import { alertDocument } from "@dockwatch/contracts";
+import { REPLAY_HEADER, alertDocument } from "@dockwatch/contracts";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
 import { DLQ_HEADERS, createKafka } from "@dockwatch/kafka";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
@@ -11,8 +11,10 @@ import { startSink } from "../../src/index.js";
 import { removeIndices, sinkTestbed } from "./fixtures.js";
 
 // The sink against the real Kafka and the real Elasticsearch: redelivered
-// alerts overwrite themselves, a changed alert replaces the old one, and a
-// document Elasticsearch rejects goes to the DLQ while its batch is indexed.
+// alerts are absorbed, a changed alert from `dockwatch replay` (its header)
+// replaces the old one, and a document Elasticsearch rejects goes to the DLQ
+// while its batch is indexed. A changed alert without the header is refused:
+// integrity.test.ts.
 
 const logger = createLogger("sink-test", process.env.LOG_LEVEL ?? "warn");
 
@@ -61,14 +63,18 @@ describe("sink on the real Kafka and Elasticsearch", () => {
     await es.close();
   });
 
-  it("the same alerts consumed twice give the same documents; a changed alert replaces the old one", async () => {
+  it("the same alerts consumed twice give the same documents; a changed alert from a replay replaces the old one", async () => {
     const alerts = [1, 2, 3].map((n) => alert(actor, n));
     const send = (list: Alert[]) =>
       clients.producer.send({ topic: env.TOPIC_ALERTS, acks: -1, messages: list.map((a) => ({ key: actor, value: clients.codec.encode("Alert", a) })) });
     await send(alerts);
     await waitFor("3 documents", async () => (await count()) === 3);
     await send(alerts);
-    await send([alert(actor, 2, "Container c2 started (replayed)")]);
+    await clients.producer.send({
+      topic: env.TOPIC_ALERTS,
+      acks: -1,
+      messages: [{ key: actor, value: clients.codec.encode("Alert", alert(actor, 2, "Container c2 started (replayed)")), headers: { [REPLAY_HEADER]: `${run}-replay` } }],
+    });
     await waitFor("the replayed description", async () => {
       await es.indices.refresh({ index: config.indices.alias });
       const doc = await es.search({ index: config.indices.alias, query: { term: { id: alerts[1]!.id } } });

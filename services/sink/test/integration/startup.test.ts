@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { createLogger } from "@dockwatch/runtime";
@@ -37,6 +40,37 @@ function runSink(env: Record<string, string>): Promise<{ code: number | null; st
 }
 
 describe("sink start-up against Elasticsearch", () => {
+  it("never writes the credentials it was given, in any log line or its last line (issue 14)", async () => {
+    const port = await closedPort();
+    const dir = mkdtempSync(join(tmpdir(), "sink-secrets-"));
+    try {
+      writeFileSync(join(dir, "api-key"), "Es-Api-Key-Zz91x\n", { mode: 0o600 });
+      const child = spawn(process.execPath, ["--import", "tsx", main], {
+        env: {
+          ...process.env,
+          LOG_LEVEL: "debug",
+          OTEL_SDK_DISABLED: "true",
+          HEALTH_PORT: "0",
+          ELASTICSEARCH_URL: `https://sink:Url-Es-Pw-44q@127.0.0.1:${port}`,
+          ELASTICSEARCH_API_KEY_FILE: join(dir, "api-key"),
+          ES_STARTUP_TIMEOUT: "2s",
+          TOPIC_ALERTS: unique("startup-secrets"),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      const code = await new Promise((r) => child.on("exit", r));
+      assert.equal(code, 1);
+      assert.match(output, /not reachable yet/, "the retries were logged (debug level), with the URL");
+      assert.match(output, /sink: cannot start: Elasticsearch at https:\/\/\*\*\*@127\.0\.0\.1/);
+      for (const secret of ["Url-Es-Pw-44q", "Es-Api-Key-Zz91x"]) assert.ok(!output.includes(secret), `${secret} in:\n${output}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("stops with one line naming ES_STARTUP_TIMEOUT when Elasticsearch stays unreachable", async () => {
     const port = await closedPort();
     const { code, stderr } = await runSink({ ELASTICSEARCH_URL: `http://127.0.0.1:${port}`, ES_STARTUP_TIMEOUT: "2s", TOPIC_ALERTS: unique("startup") });
