@@ -52,7 +52,7 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
         await ensureTopics(
           admin,
           [{ topic: settings.topics.schemas, numPartitions: TOPIC_SPECS.schemas.partitions, compacted: TOPIC_SPECS.schemas.compacted }, { topic: settings.topics.dlq }, ...topics],
-          { durability: settings.durability, logger },
+          { durability: settings.durability, logger, username: settings.sasl?.username },
         );
       } finally {
         await admin.disconnect();
