@@ -1,9 +1,9 @@
 // infra/secure/KafkaAccess.java: brings the secured Kafka's access control to what infra/secure/kafka.sh
-// declares, in one JVM through Kafka's own Admin API (run by java's source launcher, see kafka.sh):
+// declares, in one JVM through Kafka's own Admin API (compiled once into the cache, see kafka.sh):
 // SCRAM credentials, topics and ACLs. A JVM per kafka-acls/kafka-configs call would cost ~2 s each,
 // ~40 s for the whole table; and this way no password is ever on a command line.
 //
-// usage: java -cp '<kafka libs>/*' KafkaAccess.java BOOTSTRAP ADMIN_CLIENT_PROPERTIES < plan
+// usage: java -cp '<classes>:<kafka libs>/*' KafkaAccess BOOTSTRAP ADMIN_CLIENT_PROPERTIES < plan
 // plan, one item per line (fields separated by spaces):
 //   scram USER PASSWORD_FILE                       upsert the user's SCRAM-SHA-512 credential
 //   topic NAME PARTITIONS REPLICATION CONFIGS      create if missing (CONFIGS: k=v,k=v or -)

@@ -161,24 +161,35 @@ acl dockwatch GROUP PREFIXED dockwatch-tail- DELETE
 EOF
 }
 
-# The source launcher compiles KafkaAccess.java in memory: it needs the JDK's compiler.
-kafka_jdk() {
-  java --list-modules 2>/dev/null | grep -q '^jdk.compiler@' || apt_install openjdk-17-jdk-headless
+# KafkaAccess.java compiled once per version of it, into the cache (javac: the JDK's, installed
+# when missing); prints the class directory.
+kafka_access_classes() {
+  local dir
+  dir=$CACHE/kafka-access-$(sha256sum "$INFRA/secure/KafkaAccess.java" | cut -c1-12)
+  if [[ ! -f $dir/KafkaAccess.class ]]; then
+    command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
+    javac -nowarn -d "$dir.tmp" -cp "$KAFKA_HOME/libs/*" "$INFRA/secure/KafkaAccess.java" >>"$LOGS/kafka-topics.log" 2>&1 ||
+      die "compiling infra/secure/KafkaAccess.java failed; see $(rel "$LOGS/kafka-topics.log")"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  printf '%s' "$dir"
 }
 
 # Topics (as admin: no service may create one), the services' SCRAM credentials and the ACLs,
 # in one JVM. Idempotent: an up on a running stack changes nothing but re-sets the credentials
 # from the password files.
 kafka_topics() {
-  local u name parts rf cfgs log=$LOGS/kafka-topics.log
+  local u name parts rf cfgs classes log=$LOGS/kafka-topics.log
   kafka_fetch
   kafka_secrets
-  kafka_jdk
+  classes=$(kafka_access_classes)
   {
     for u in "${KAFKA_SERVICES[@]}"; do echo "scram $u $(kafka_password_file "$u")"; done
     while read -r name parts rf cfgs; do echo "topic $name $parts $rf ${cfgs:--}"; done < <(kafka_topic_plan)
     kafka_acl_plan
-  } | kafka_java "$INFRA/secure/KafkaAccess.java" "$(kafka_bootstrap)" "$SECRETS/kafka-admin.properties" 2> >(tee -a "$log" | grep '^kafka:' >&2) ||
+  } | java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$INFRA/kafka/log4j2-tools.properties" \
+    -cp "$classes:$KAFKA_HOME/libs/*" KafkaAccess "$(kafka_bootstrap)" "$SECRETS/kafka-admin.properties" \
+    2> >(tee -a "$log" | grep '^kafka:' >&2) ||
     die "setting up kafka topics, users and ACLs failed; see $(rel "$log")"
 }
 
