@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import tls from "node:tls";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { kafkaSettings } from "@dockwatch/config";
@@ -311,6 +312,18 @@ describe("secured Kafka (infra/local --secure)", () => {
         assert.equal(rootCause(err).code, "CERT_HAS_EXPIRED", describeError(err));
         return true;
       });
+    });
+
+    it("refuses a client without the broker's certificate on the KRaft controller listener", async () => {
+      const env = secureEnv("admin");
+      const port = Number(env.KAFKA_BROKERS!.split(":")[1]) + 1;
+      // TLS 1.3: the handshake completes on the client's side, then the server's alert arrives.
+      const err = await new Promise<NodeJS.ErrnoException>((resolve, reject) => {
+        const socket = tls.connect({ host: "127.0.0.1", port, ca: readFileSync(env.KAFKA_SSL_CA_FILE!) }, () => socket.write(Buffer.alloc(8)));
+        socket.once("error", resolve);
+        socket.once("close", () => reject(new Error("closed without an error")));
+      });
+      assert.equal(err.code, "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", err.message);
     });
 
     it("stops a service at a missing topic it may not create, naming the user and what to do", async () => {
