@@ -279,6 +279,22 @@ describe("secured Kafka (infra/local --secure)", () => {
       });
     });
 
+    it("stops the real decoder with a wrong password, in one line naming the settings and no password", async () => {
+      const output: string[] = [];
+      const env = { ...envOf("decoder"), KAFKA_SASL_PASSWORD: "wrong-password-4711", DECODER_CONSUMER_GROUP: groups.decoder };
+      const decoder = spawnService("decoder", { env, healthPort: await freePort(), onLine: (_, line) => output.push(line) });
+      assert.equal(await decoder.exited, 1);
+      assert.ok(
+        output.includes(
+          `decoder: cannot start: Kafka at ${env.KAFKA_BROKERS} refused the credentials of KAFKA_SASL_USERNAME=decoder ` +
+            "(SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512): " +
+            "check KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM",
+        ),
+        output.join("\n"),
+      );
+      assert.ok(!output.some((l) => l.includes("wrong-password-4711")), "the password is in no line");
+    });
+
     it("refuses a client without TLS on the SASL_SSL port", async () => {
       const admin = clientOf("decoder", { KAFKA_SSL: "false", KAFKA_SSL_CA_FILE: "" }).admin();
       await assert.rejects(admin.connect(), (err: Error) => {
