@@ -31,7 +31,8 @@ describe("classifyKafkaError", () => {
 describe("connectFailure", () => {
   const brokers = ["127.0.0.1:19092"];
   it("names the credential settings when the broker refuses them", () => {
-    const err = new kafkajs.KafkaJSSASLAuthenticationError("SASL SCRAM SHA512 authentication failed: invalid credentials");
+    // kafkajs types the constructor without arguments; at run time it takes the message as every KafkaJSError does.
+    const err = new (kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error)("SASL SCRAM SHA512 authentication failed: invalid credentials");
     assert.equal(
       connectFailure(brokers, err, "decoder"),
       "Kafka at 127.0.0.1:19092 refused the credentials of KAFKA_SASL_USERNAME=decoder (SASL SCRAM SHA512 authentication failed: invalid credentials): check KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM",
