@@ -13,7 +13,7 @@ import { logLevel, type Consumer, type Kafka } from "kafkajs";
 import type { DecodedEvent } from "@dockwatch/contracts";
 import { containerLine, rawFromEngineLine } from "@dockwatch/docker-event/testing";
 import { freePort } from "@dockwatch/test-helpers";
-import { spawnService } from "../../src/index.js";
+import { replay, spawnService } from "../../src/index.js";
 
 // The secured Kafka of `infra/local --secure up` (infra/secure/kafka.sh): SASL_SSL with
 // SCRAM-SHA-512 and the StandardAuthorizer. Each service's principal can do its job on topics
@@ -203,7 +203,7 @@ describe("secured Kafka (infra/local --secure)", () => {
     const rules = createPipelineClients({ settings: kafkaSettings(envOf("rules"), "rules"), logger, writes: [], topics: [{ topic: topics.TOPIC_DECODED }] });
     const output: string[] = [];
     const decoder = spawnService("decoder", {
-      env: { ...envOf("decoder"), DECODER_CONSUMER_GROUP: groups.decoder, LOG_LEVEL: "info" },
+      env: { ...envOf("decoder"), DECODER_CONSUMER_GROUP: `${groups.decoder}-service`, LOG_LEVEL: "info" },
       healthPort: await freePort(),
       onLine: (_, line) => output.push(line),
     });
@@ -224,7 +224,9 @@ describe("secured Kafka (infra/local --secure)", () => {
       try {
         await reader.subscribe({ topic: topics.TOPIC_DECODED, fromBeginning: true });
         await reader.run({ eachMessage: async ({ message }) => void seen.push(await rules.codec.decode<DecodedEvent>("DecodedEvent", message.value!)) });
-        const decoded = await waitFor("the decoded record", async () => seen.find((d) => d.container?.name === name), 60_000);
+        const decoded = await waitFor("the decoded record", async () => seen.find((d) => d.container?.name === name), 120_000).catch((err: Error) => {
+          throw new Error(`${err.message}; the decoder said:\n${output.slice(-20).join("\n")}`);
+        });
         assert.equal(decoded.container?.name, name);
       } finally {
         await reader.disconnect();
@@ -237,6 +239,20 @@ describe("secured Kafka (infra/local --secure)", () => {
     const passwords = ["collector", "decoder", "rules"].map((u) => secureEnv(u).KAFKA_SASL_PASSWORD!);
     assert.ok(output.length > 0, "the decoder logged");
     for (const p of passwords) assert.ok(!output.some((l) => l.includes(p)), "no password in the decoder's output");
+  });
+
+  it("replays as the rules identity (the only one that may produce alerts), not as the read-only dockwatch", async () => {
+    const since = new Date(Date.now() - 3_600_000);
+    // The decoded topic holds the record the decoder test decoded (and one non-Avro record of the first test).
+    const result = await replay({ since, env: { ...process.env, ...envOf("rules"), LOG_LEVEL: "silent" }, write: () => undefined });
+    const summary = JSON.stringify({ ...result, byRule: [...result.byRule] }, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+    assert.ok(result.alerts >= 1, `replay produced alerts: ${summary}`);
+    assert.equal(result.undecodable, 1);
+    // As dockwatch it stops before reading: no producer id for a principal that may write nowhere.
+    await assert.rejects(replay({ since, env: { ...process.env, ...envOf("dockwatch"), LOG_LEVEL: "silent" }, write: () => undefined }), (err: unknown) => {
+      assert.equal(rootCause(err).type, "CLUSTER_AUTHORIZATION_FAILED", describeError(err));
+      return true;
+    });
   });
 
   describe("each principal is denied what it must not do", () => {
