@@ -196,7 +196,7 @@ kafka_topics() {
 # kafka_env USER: the settings a service (or the dockwatch command) needs to reach the secured Kafka
 # as USER (README "Configuration"). The password stays in its file.
 kafka_env() {
-  local user=$1
+  local user=${1/#cli/dockwatch}
   [[ " ${KAFKA_USERS[*]} " == *" $user "* ]] || die "no Kafka principal $user (${KAFKA_USERS[*]})"
   cat <<EOF
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT

@@ -160,6 +160,8 @@ export function alertIndexSettings(env: Env): AlertIndexSettings {
 export interface RedisSettings {
   /** redis:// or rediss:// (TLS); user and password may be in the URL. */
   url: string;
+  /** An ACL user (Redis 6+); without it Redis takes the password as the `default` user's. */
+  username?: string;
   password?: string;
   tls?: { ca?: Buffer; rejectUnauthorized: boolean };
 }
@@ -168,6 +170,7 @@ export function redisSettings(env: Env): RedisSettings {
   const v = parseEnv(
     {
       REDIS_URL: url("redis://localhost:6379", ["redis", "rediss"]),
+      REDIS_USERNAME: optionalStr(),
       REDIS_PASSWORD: optionalStr(),
       REDIS_TLS_CA_FILE: fileContents(),
       REDIS_TLS_REJECT_UNAUTHORIZED: bool(true),
@@ -176,8 +179,10 @@ export function redisSettings(env: Env): RedisSettings {
   );
   const redisUrl = v.REDIS_URL as string;
   const useTls = redisUrl.startsWith("rediss:") || v.REDIS_TLS_CA_FILE !== undefined;
+  if (v.REDIS_USERNAME && !v.REDIS_PASSWORD) throw new ConfigError("REDIS_PASSWORD", "a password when REDIS_USERNAME is set", undefined);
   return {
     url: redisUrl,
+    ...(v.REDIS_USERNAME ? { username: v.REDIS_USERNAME } : {}),
     ...(v.REDIS_PASSWORD ? { password: v.REDIS_PASSWORD } : {}),
     ...(useTls ? { tls: { ca: v.REDIS_TLS_CA_FILE, rejectUnauthorized: v.REDIS_TLS_REJECT_UNAUTHORIZED } } : {}),
   };

@@ -33,6 +33,7 @@ const badValues: Array<{ env: Env; build: (env: Env) => unknown; line: string }>
   { env: { ELASTICSEARCH_URL: "ftp://elastic:changeme@es:9200" }, build: elasticsearchSettings, line: 'ELASTICSEARCH_URL: expected a URL (http or https), got "ftp://***@es:9200"' },
   { env: { REDIS_URL: "http://:s3cret@localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://***@localhost:6379"' },
   { env: { ELASTICSEARCH_USERNAME: "elastic" }, build: elasticsearchSettings, line: "ELASTICSEARCH_PASSWORD: expected a password when ELASTICSEARCH_USERNAME is set, got nothing" },
+  { env: { REDIS_USERNAME: "dockwatch-rules" }, build: redisSettings, line: "REDIS_PASSWORD: expected a password when REDIS_USERNAME is set, got nothing" },
   { env: { REDIS_URL: "http://localhost:6379" }, build: redisSettings, line: 'REDIS_URL: expected a URL (redis or rediss), got "http://localhost:6379"' },
   { env: { HEALTH_PORT: "70000" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "70000"' },
   { env: { HEALTH_PORT: "12ab" }, build: (e) => runtimeSettings(e, 9481), line: 'HEALTH_PORT: expected an integer from 0 to 65535, got "12ab"' },
@@ -101,6 +102,8 @@ describe("config: defaults and normalization", () => {
     const redis = redisSettings({ REDIS_URL: "rediss://r:6380", REDIS_PASSWORD: "pw" });
     assert.equal(redis.password, "pw");
     assert.deepEqual(redis.tls, { ca: undefined, rejectUnauthorized: true });
+    assert.equal(redis.username, undefined);
+    assert.equal(redisSettings({ REDIS_USERNAME: "dockwatch-rules", REDIS_PASSWORD: "pw" }).username, "dockwatch-rules");
   });
 
   it("normalizes durations to milliseconds", () => {

@@ -12,8 +12,8 @@ export interface CreateRedisOptions {
 }
 
 /**
- * An ioredis client for REDIS_URL (redis:// or rediss://), REDIS_PASSWORD and
- * REDIS_TLS_CA_FILE. Lazy: no I/O until the first command or start().
+ * An ioredis client for REDIS_URL (redis:// or rediss://), REDIS_USERNAME,
+ * REDIS_PASSWORD and REDIS_TLS_CA_FILE. Lazy: no I/O until the first command or start().
  *
  * Failing fast matters more than queueing here: a command waits through at
  * most one reconnect attempt and then fails, so the rules stage gets a
@@ -28,6 +28,7 @@ export function createRedis(settings: RedisSettings, opts: CreateRedisOptions = 
     commandTimeout: 5_000,
     retryStrategy: (attempt) => backoffDelay(attempt, { initialMs: 100, maxMs: 5_000 }),
     ...(opts.connectionName ? { connectionName: opts.connectionName } : {}),
+    ...(settings.username !== undefined ? { username: settings.username } : {}),
     ...(settings.password !== undefined ? { password: settings.password } : {}),
     ...(settings.tls ? { tls: { rejectUnauthorized: settings.tls.rejectUnauthorized, ...(settings.tls.ca ? { ca: settings.tls.ca } : {}) } } : {}),
   });

@@ -19,7 +19,7 @@ export interface CorrelationSettings {
 }
 
 /**
- * REDIS_URL / REDIS_PASSWORD / REDIS_TLS_CA_FILE (libs/config), plus the
+ * REDIS_URL / REDIS_USERNAME / REDIS_PASSWORD / REDIS_TLS_CA_FILE (libs/config), plus the
  * correlation settings. SILENT_HOST_AFTER defaults to 2m: four heartbeats of
  * the collector's default HEARTBEAT_INTERVAL (30s), so one late heartbeat
  * never raises an alert.
