@@ -15,11 +15,10 @@ echo "dockwatch: lint, typecheck, unit tests…" >&2
 npx turbo run lint typecheck test --log-order=grouped --output-logs=full
 echo "dockwatch: integration tests (one package at a time)…" >&2
 npx turbo run test:integration --concurrency=1 --log-order=grouped --output-logs=full
-# The secured stack beside the plaintext one (infra/local --secure): Elasticsearch and Redis here;
-# with infra/secure/kafka.sh merged this becomes `infra/local --secure up`.
+# The secured stack beside the plaintext one (infra/local --secure): Kafka SASL_SSL, Elasticsearch
+# https, Redis TLS, each with its users and least privilege (infra/secure/*.sh).
 echo "dockwatch: secured stack suite…" >&2
-infra/local --secure start elasticsearch
-infra/local --secure start redis
+infra/local --secure up
 npx turbo run test:secure --concurrency=1 --log-order=grouped --output-logs=full
 
 echo "dockwatch: all tests passed in $(( $(date +%s) - started ))s" >&2

@@ -65,3 +65,34 @@ export async function kafkaCall<T>(what: string, call: () => Promise<T>): Promis
     throw classifyKafkaError(err, what);
   }
 }
+
+/** TLS verification failures of the broker's certificate (Node's codes) a client can only fix in its settings. */
+const CERTIFICATE_FAILURES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/**
+ * The one line a service stops with when it cannot connect to Kafka at start:
+ * refused credentials and a broker certificate that does not verify are
+ * settings to fix (named), not an outage; anything else says where it looked.
+ */
+export function connectFailure(brokers: string[], err: unknown, username?: string): string {
+  const chain: Array<{ name?: string; code?: string; message?: string }> = [];
+  for (let e = err as { name?: string; code?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined; e && chain.length < 8; e = (e.originalError ?? e.cause) as typeof e) chain.push(e);
+  const where = `Kafka at ${brokers.join(",")}`;
+  const sasl = chain.find((e) => e.name === "KafkaJSSASLAuthenticationError");
+  if (sasl) {
+    return `${where} refused the credentials of KAFKA_SASL_USERNAME=${username ?? "(unset)"} (${sasl.message}): check KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM`;
+  }
+  const tls = chain.find((e) => e.code !== undefined && CERTIFICATE_FAILURES.has(e.code));
+  if (tls) {
+    return `${where}: its TLS certificate does not verify (${tls.code}): KAFKA_SSL_CA_FILE must be the CA that signed it, and the certificate valid now and for this address`;
+  }
+  return `${where} is unreachable (${(err as Error).message}); start it (infra/local up) or set KAFKA_BROKERS`;
+}

@@ -5,6 +5,7 @@ import { DependencyError } from "@dockwatch/errors";
 import type { Component, Logger } from "@dockwatch/runtime";
 import type { Kafka, Producer } from "kafkajs";
 import { createKafka, createProducer } from "./client.js";
+import { connectFailure } from "./errors.js";
 import { KafkaSchemaStore } from "./schema-store.js";
 import { producerComponent } from "./stage.js";
 import { ensureTopics, type TopicSpec } from "./topics.js";
@@ -42,17 +43,13 @@ export function createPipelineClients({ settings, logger, writes, topics }: Pipe
       try {
         await admin.connect();
       } catch (err) {
-        throw new DependencyError(
-          "kafka-unreachable",
-          `Kafka at ${settings.brokers.join(",")} is unreachable (${(err as Error).message}); start it (infra/local up) or set KAFKA_BROKERS`,
-          { cause: err },
-        );
+        throw new DependencyError("kafka-unreachable", connectFailure(settings.brokers, err, settings.sasl?.username), { cause: err });
       }
       try {
         await ensureTopics(
           admin,
           [{ topic: settings.topics.schemas, numPartitions: TOPIC_SPECS.schemas.partitions, compacted: TOPIC_SPECS.schemas.compacted }, { topic: settings.topics.dlq }, ...topics],
-          { durability: settings.durability, logger },
+          { durability: settings.durability, logger, username: settings.sasl?.username },
         );
       } finally {
         await admin.disconnect();

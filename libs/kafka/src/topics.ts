@@ -95,8 +95,28 @@ async function describeTopics(admin: Admin, topics: string[]): Promise<ExistingT
   }));
 }
 
+/**
+ * Why `missing` could not be created when the broker refused the principal
+ * (a secured cluster: services have no CREATE, topics are made beforehand).
+ * A topic the principal may not even describe looks missing too, so both are said.
+ */
+export function notAllowedToCreate(missing: TopicSpec[], username: string | undefined): string {
+  const names = missing.map((s) => s.topic).join(", ");
+  const who = username ? `the Kafka user ${username} (KAFKA_SASL_USERNAME)` : "this client";
+  return (
+    `topic${missing.length > 1 ? "s" : ""} ${names} missing or not visible to ${who}, which may not create topics: ` +
+    `create ${missing.length > 1 ? "them" : "it"} beforehand (infra/local --secure up creates the contract's topics; kafka-topics.sh --create), ` +
+    `check TOPIC_RAW, TOPIC_DECODED, TOPIC_ALERTS, TOPIC_DLQ and TOPIC_SCHEMAS, and that its ACLs allow it to use ${missing.length > 1 ? "them" : "it"}`
+  );
+}
+
+/** Broker answers that the principal is not allowed to create (or see) a topic. */
+const AUTHORIZATION_FAILURES = new Set(["TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"]);
+
 export interface EnsureTopicsOptions {
   durability: Durability;
+  /** Named in the error when the broker refuses to create a missing topic (KAFKA_SASL_USERNAME). */
+  username?: string;
   /** Where the warnings about existing, weaker topics go (none: not checked). */
   logger?: Logger;
 }
@@ -105,9 +125,10 @@ export interface EnsureTopicsOptions {
  * Creates the topics that do not exist yet with the configured durability
  * (idempotent), and warns about existing ones that are weaker than configured.
  * A cluster with fewer brokers than the replication factor is a DependencyError
- * that names the settings.
+ * that names the settings; so is a missing topic the principal may not create
+ * (a secured cluster, where services lack CREATE and topics exist beforehand).
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[], { durability, logger }: EnsureTopicsOptions): Promise<void> {
+export async function ensureTopics(admin: Admin, specs: TopicSpec[], { durability, logger, username }: EnsureTopicsOptions): Promise<void> {
   const existing = new Set(await admin.listTopics());
   if (logger) {
     const present = [...new Set(specs.map((s) => s.topic))].filter((t) => existing.has(t));
@@ -129,6 +150,9 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[], { durabilit
     const types = ((err as { errors?: Array<{ type?: string }> }).errors ?? [err as { type?: string }]).map((e) => e.type);
     // Another instance created it between listTopics and createTopics.
     if (types.every((t) => t === "TOPIC_ALREADY_EXISTS")) return;
+    if (types.some((t) => t !== undefined && AUTHORIZATION_FAILURES.has(t))) {
+      throw new DependencyError("kafka-topic-missing", notAllowedToCreate(missing, username), { cause: err });
+    }
     // A broker left between describeCluster and createTopics.
     if (types.includes("INVALID_REPLICATION_FACTOR")) {
       throw new DependencyError("kafka-too-few-brokers", `cannot create topics with KAFKA_REPLICATION_FACTOR=${durability.replicationFactor}: ${(err as Error).message}`, { cause: err });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEFAULT_DURABILITY, SINGLE_BROKER_DURABILITY } from "@dockwatch/contracts";
-import { missingTopics, tooFewBrokers, topicConfigs, weakerTopics } from "../src/index.js";
+import { missingTopics, notAllowedToCreate, tooFewBrokers, topicConfigs, weakerTopics } from "../src/index.js";
 
 // The decisions of topic creation, without a broker (the real-Kafka side is
 // test/integration/topics.test.ts and test/cluster/three-brokers.test.ts).
@@ -39,6 +39,16 @@ describe("topics: what is created, and how durable", () => {
     assert.equal(tooFewBrokers([{ topic: "alerts" }], 3, DEFAULT_DURABILITY), undefined);
     assert.equal(tooFewBrokers([{ topic: "alerts" }], 1, SINGLE_BROKER_DURABILITY), undefined);
     assert.equal(tooFewBrokers([], 1, DEFAULT_DURABILITY), undefined, "nothing to create: the broker count does not matter");
+  });
+
+  it("says, when a principal may not create a missing topic, which topics, which user, and what to do", () => {
+    assert.equal(
+      notAllowedToCreate([{ topic: "alerts" }], "rules"),
+      "topic alerts missing or not visible to the Kafka user rules (KAFKA_SASL_USERNAME), which may not create topics: " +
+        "create it beforehand (infra/local --secure up creates the contract's topics; kafka-topics.sh --create), " +
+        "check TOPIC_RAW, TOPIC_DECODED, TOPIC_ALERTS, TOPIC_DLQ and TOPIC_SCHEMAS, and that its ACLs allow it to use it",
+    );
+    assert.match(notAllowedToCreate([{ topic: "a" }, { topic: "b" }], undefined), /^topics a, b missing or not visible to this client, .*create them beforehand/);
   });
 
   it("warns about each existing topic weaker than configured, and says what is weaker", () => {

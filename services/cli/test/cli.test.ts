@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { degradations, localDurabilityEnv, parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
+import { degradations, localDurabilityEnv, ownServiceEnv, parseMetrics, partitionLag, passesFilters, rate, renderSummary, type Snapshot } from "../src/index.js";
 
 const run = promisify(execFile);
 
@@ -31,6 +31,23 @@ describe("dockwatch up on infra/local's Kafka", () => {
     assert.deepEqual(localDurabilityEnv({ KAFKA_BROKERS: "k1:9092,k2:9092,k3:9092" }), {});
     assert.deepEqual(localDurabilityEnv({ KAFKA_REPLICATION_FACTOR: "2" }), {});
     assert.deepEqual(localDurabilityEnv({ KAFKA_MIN_INSYNC_REPLICAS: "1" }), {});
+  });
+});
+
+describe("dockwatch up, a principal per service", () => {
+  it("gives each service its own <SERVICE>_KAFKA_/ELASTICSEARCH_/REDIS_ settings without the prefix, and nothing else", () => {
+    const env = {
+      KAFKA_BROKERS: "127.0.0.1:19092",
+      DECODER_KAFKA_SASL_USERNAME: "decoder",
+      DECODER_KAFKA_SASL_PASSWORD_FILE: "/s/kafka-decoder.password",
+      DECODER_CONSUMER_GROUP: "dockwatch-decoder-2",
+      SINK_ELASTICSEARCH_API_KEY_FILE: "/s/sink.key",
+      RULES_REDIS_URL: "rediss://rules@127.0.0.1:16379",
+    };
+    assert.deepEqual(ownServiceEnv("decoder", env), { KAFKA_SASL_USERNAME: "decoder", KAFKA_SASL_PASSWORD_FILE: "/s/kafka-decoder.password" });
+    assert.deepEqual(ownServiceEnv("sink", env), { ELASTICSEARCH_API_KEY_FILE: "/s/sink.key" });
+    assert.deepEqual(ownServiceEnv("rules", env), { REDIS_URL: "rediss://rules@127.0.0.1:16379" });
+    assert.deepEqual(ownServiceEnv("collector", env), {});
   });
 });
 

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { formatLogLine } from "../format.js";
 import { logsDir } from "../paths.js";
-import { localDurabilityEnv } from "../local-kafka.js";
+import { localDurabilityEnv, ownServiceEnv } from "../local-kafka.js";
 import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../services.js";
 import { connectCliClients } from "./clients.js";
 import { runInfraLocal } from "./infra.js";
@@ -60,7 +60,8 @@ export async function up(opts: UpOptions): Promise<void> {
 
   for (const name of [...SERVICES].reverse()) {
     process.stderr.write(`dockwatch: starting ${name}…\n`);
-    const service = spawnService(name, { env: durability, onLine });
+    // Its own principal when <SERVICE>_KAFKA_* (and the like) are set: ownServiceEnv.
+    const service = spawnService(name, { env: { ...durability, ...ownServiceEnv(name, process.env) }, onLine });
     running.push(service);
     void service.exited.then((code) => {
       if (!stopping) {
