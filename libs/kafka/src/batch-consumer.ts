@@ -156,7 +156,7 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
           // After a failure nothing more is handled (nor committed): the service is stopping.
           if (stopping.signal.aborted || !isRunning() || isStale() || batch.messages.length === 0) return;
           const held = new AbortController();
@@ -194,7 +194,11 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
           }
           const last = batch.messages[batch.messages.length - 1]!.offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          // The batch's own commit, not consumer.commitOffsets: that one does
+          // nothing once stop() began (kafkajs: "consumer not running"), which
+          // left the last batch of every stop uncommitted, produced again after
+          // the next start (test/integration/shutdown.test.ts in services/cli).
+          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
           await heartbeat();
         },
       });
