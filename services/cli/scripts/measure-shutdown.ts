@@ -3,15 +3,21 @@
 // on the real local Kafka, Redis, Elasticsearch and Docker engine. Every run
 // has its own topics, groups, Redis prefix, index prefix, collector state,
 // health ports and (for `up`) log and pid directory, so it runs beside
-// `npm start`. The time is from the signal to the process's exit.
-//   npm run measure:shutdown -w services/cli -- [--rounds 3] [--idle 3s]
+// `npm start`. The time is from the signal to the process's exit. "up, busy"
+// is `dockwatch up` stopped in full flow: --records raw records produced
+// straight to its raw topic, SIGINT once the first are decoded.
+//   npm run measure:shutdown -w services/cli -- [--rounds 3] [--idle 3] [--records 20000]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@elastic/elasticsearch";
-import { freePort, infra, unique } from "@dockwatch/test-helpers";
+import { kafkaSettings } from "@dockwatch/config";
+import { containerLine, rawFromEngineLine } from "@dockwatch/docker-event/testing";
+import { createPipelineClients } from "@dockwatch/kafka";
+import { createLogger } from "@dockwatch/runtime";
+import { freePort, infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { SERVICES, spawnService, type ServiceName } from "../src/services.js";
 import { repoRoot } from "../src/paths.js";
 import { stackEnv } from "../test/integration/stack.js";
@@ -20,15 +26,19 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     idle: { type: "string", default: "3" },
+    records: { type: "string", default: "20000" },
     only: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("usage: measure-shutdown [--rounds 3] [--idle SECONDS] [--only up|collector|decoder|rules|sink]\nms from SIGTERM (each service) and SIGINT (dockwatch up) to exit, idle.");
+  console.log(
+    "usage: measure-shutdown [--rounds 3] [--idle SECONDS] [--records N] [--only up|up-busy|collector|decoder|rules|sink]\nms from SIGTERM (each service) and SIGINT (dockwatch up) to exit, idle, and for up-busy in full flow.",
+  );
   process.exit(0);
 }
 const rounds = Number(values.rounds);
+const busyRecords = Number(values.records);
 const idleMs = Number(values.idle) * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,8 +73,33 @@ async function oneService(name: ServiceName): Promise<{ ms: number; code: number
   }
 }
 
-/** `dockwatch up --no-infra --plain` with its own world: ready, idle, SIGINT; ms to exit. */
-async function wholeUp(): Promise<{ ms: number; code: number | string }> {
+/** Produces `n` raw records to the run's raw topic; resolves once the first ones are decoded. */
+async function flow(env: Record<string, string>, n: number): Promise<void> {
+  const clients = createPipelineClients({ settings: kafkaSettings(env, "measure-shutdown"), logger: createLogger("measure", "warn"), writes: ["DockerEvent"], topics: [{ topic: env.TOPIC_RAW! }] });
+  const admin = clients.kafka.admin();
+  try {
+    for (const c of clients.components) await c.start();
+    await admin.connect();
+    const run = env.TOPIC_RAW!;
+    for (let i = 0; i < n; i += 1000) {
+      const messages = await Promise.all(
+        Array.from({ length: Math.min(1000, n - i) }, (_, j) => `${run}-${(i + j) % 97}`).map(async (name) => ({
+          key: name,
+          value: await clients.codec.encode("DockerEvent", rawFromEngineLine(containerLine("start", { name }, name))),
+        })),
+      );
+      await clients.producer.send({ topic: env.TOPIC_RAW!, acks: -1, messages });
+    }
+    const decoded = async () => (await admin.fetchTopicOffsets(env.TOPIC_DECODED!)).reduce((t, p) => t + Number(p.high), 0);
+    await waitFor("decoded records", async () => (await decoded()) > 100, 60_000, 20);
+  } finally {
+    await admin.disconnect();
+    for (const c of [...clients.components].reverse()) await c.stop();
+  }
+}
+
+/** `dockwatch up --no-infra --plain` with its own world: ready, idle (or in full flow with `busy` records), SIGINT; ms to exit. */
+async function wholeUp(busy = 0): Promise<{ ms: number; code: number | string }> {
   const run = unique("shut");
   const dir = mkdtempSync(join(tmpdir(), `${run}-`));
   const env: Record<string, string> = { ...stackEnv(run, join(dir, "collector")), DOCKWATCH_INFRA_STATE: join(dir, "state") };
@@ -84,6 +119,7 @@ async function wholeUp(): Promise<{ ms: number; code: number | string }> {
       await sleep(100);
     }
     await sleep(idleMs);
+    if (busy > 0) await flow(env, busy);
     const t0 = performance.now();
     child.kill("SIGINT");
     const code = await exited;
@@ -95,13 +131,13 @@ async function wholeUp(): Promise<{ ms: number; code: number | string }> {
   }
 }
 
-const targets = values.only ? [values.only] : [...SERVICES, "up"];
+const targets = values.only ? [values.only] : [...SERVICES, "up", "up-busy"];
 const results: Array<{ target: string; ms: number[]; codes: Array<number | string> }> = [];
 for (const target of targets) {
   const ms: number[] = [];
   const codes: Array<number | string> = [];
   for (let i = 0; i < rounds; i++) {
-    const r = target === "up" ? await wholeUp() : await oneService(target as ServiceName);
+    const r = target === "up" ? await wholeUp() : target === "up-busy" ? await wholeUp(busyRecords) : await oneService(target as ServiceName);
     ms.push(r.ms);
     codes.push(r.code);
     process.stderr.write(`${target} #${i + 1}: ${r.ms} ms (exit ${r.code})\n`);
@@ -110,6 +146,7 @@ for (const target of targets) {
 }
 console.log(`\n| what | signal | ms to exit (${rounds} rounds, idle ${idleMs / 1000}s first) | exit codes |\n|---|---|---|---|`);
 for (const r of results) {
-  const label = r.target === "up" ? "dockwatch up --no-infra --plain (all four)" : r.target;
-  console.log(`| ${label} | ${r.target === "up" ? "SIGINT" : "SIGTERM"} | ${r.ms.join(", ")} | ${r.codes.join(", ")} |`);
+  const label =
+    r.target === "up" ? "dockwatch up --no-infra --plain (all four), idle" : r.target === "up-busy" ? `dockwatch up, in full flow (${busyRecords} raw records)` : r.target;
+  console.log(`| ${label} | ${r.target.startsWith("up") ? "SIGINT" : "SIGTERM"} | ${r.ms.join(", ")} | ${r.codes.join(", ")} |`);
 }
