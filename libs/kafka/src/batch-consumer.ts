@@ -194,11 +194,14 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
           }
           const last = batch.messages[batch.messages.length - 1]!.offset;
           resolveOffset(last);
-          // The batch's own commit, not consumer.commitOffsets: that one does
-          // nothing once stop() began (kafkajs: "consumer not running"), which
-          // left the last batch of every stop uncommitted, produced again after
-          // the next start (test/integration/shutdown.test.ts in services/cli).
-          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+          const next = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() };
+          // consumer.commitOffsets retries a failed commit, but does nothing once
+          // stop() began (kafkajs: "consumer not running"): that left the last
+          // batch of every stop uncommitted, produced again after the next start
+          // (services/cli test/integration/shutdown.test.ts). While stopping, the
+          // batch's own commit (one attempt) is the one that reaches the broker.
+          if (isRunning()) await consumer.commitOffsets([next]);
+          else await commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [{ partition: next.partition, offset: next.offset }] }] });
           await heartbeat();
         },
       });
