@@ -40,7 +40,7 @@ export interface BatchConsumerOptions {
    */
   handleBatch(records: SourceRecord[], ctx: BatchContext): Promise<void>;
   partitionsConsumedConcurrently?: number;
-  /** How long the broker may wait to fill a fetch: the flush interval of a quiet topic. */
+  /** How long the broker may wait to fill a fetch: the flush interval of a quiet topic (default IDLE_FETCH_WAIT_MS). */
   maxWaitTimeInMs?: number;
   /** Upper bound of one fetch response, hence of the records held in memory. */
   maxBytes?: number;
@@ -53,6 +53,16 @@ export interface BatchConsumerOptions {
 export interface BatchConsumer extends Component {
   readonly consumer: Consumer;
 }
+
+/**
+ * The default longest wait of a fetch on a quiet topic. kafkajs's stop (and so
+ * disconnect) waits for the fetch in flight, and an idle consumer always has
+ * one: with kafkajs's own default (5 s) every idle stage took up to 5 s to
+ * stop (issue 13). The broker answers a fetch as soon as one record is there
+ * (minBytes 1), so under load this wait never applies; idle, it costs two
+ * empty fetches a second per consumer.
+ */
+export const IDLE_FETCH_WAIT_MS = 500;
 
 /** Thrown into a held batch when it must be abandoned; kafkajs redelivers it from the last commit. */
 export class BatchAbandonedError extends DependencyError {
@@ -78,7 +88,7 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
     allowAutoTopicCreation: false,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: heartbeatIntervalMs,
-    ...(opts.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: opts.maxWaitTimeInMs } : {}),
+    maxWaitTimeInMs: opts.maxWaitTimeInMs ?? IDLE_FETCH_WAIT_MS,
     ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
   });
   const policies = opts.retry ?? retrySettings({});
@@ -146,11 +156,12 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
           // After a failure nothing more is handled (nor committed): the service is stopping.
           if (stopping.signal.aborted || !isRunning() || isStale() || batch.messages.length === 0) return;
           const held = new AbortController();
-          const onStop = () => held.abort(new BatchAbandonedError("the service is stopping"));
+          const stopped = new BatchAbandonedError("the service is stopping");
+          const onStop = () => held.abort(stopped);
           stopping.signal.addEventListener("abort", onStop, { once: true });
           // Heartbeat while the batch is held: a retry loop may last minutes.
           const keepAlive = setInterval(() => {
@@ -162,7 +173,12 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
           try {
             const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
             await settle(records, where, held.signal);
-            if (held.signal.aborted) throw held.signal.reason;
+            // A batch the handler finished while the service was stopping is
+            // committed all the same: its output is acknowledged, and leaving it
+            // uncommitted would only produce it twice after the next start.
+            // (kafkajs's stop waits for this handler, commit included.) Revoked,
+            // seeked or failed: not ours to commit.
+            if (held.signal.aborted && !(held.signal.reason === stopped && !failed && !isStale())) throw held.signal.reason;
           } catch (err) {
             if (held.signal.aborted) throw held.signal.reason;
             failed = true;
@@ -178,7 +194,14 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
           }
           const last = batch.messages[batch.messages.length - 1]!.offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          const next = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() };
+          // consumer.commitOffsets retries a failed commit, but does nothing once
+          // stop() began (kafkajs: "consumer not running"): that left the last
+          // batch of every stop uncommitted, produced again after the next start
+          // (services/cli test/integration/shutdown.test.ts). While stopping, the
+          // batch's own commit (one attempt) is the one that reaches the broker.
+          if (isRunning()) await consumer.commitOffsets([next]);
+          else await commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [{ partition: next.partition, offset: next.offset }] }] });
           await heartbeat();
         },
       });

@@ -3,6 +3,7 @@ import type { Logger } from "@dockwatch/runtime";
 import { randomUUID } from "node:crypto";
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import { DependencyError, retry } from "@dockwatch/errors";
+import { IDLE_FETCH_WAIT_MS } from "./batch-consumer.js";
 import { kafkaCall } from "./errors.js";
 
 export interface KafkaSchemaStoreOptions {
@@ -33,7 +34,9 @@ export class KafkaSchemaStore implements SchemaStore {
     const { kafka, topic, logger } = this.opts;
     this.admin = kafka.admin();
     await this.admin.connect();
-    this.consumer = kafka.consumer({ groupId: `dockwatch-schema-reader-${randomUUID()}`, allowAutoTopicCreation: false });
+    // The schema topic is quiet nearly always: a short fetch wait keeps stop()
+    // (which waits for the fetch in flight) short; see IDLE_FETCH_WAIT_MS.
+    this.consumer = kafka.consumer({ groupId: `dockwatch-schema-reader-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: IDLE_FETCH_WAIT_MS });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({

@@ -32,8 +32,11 @@ Provisions Kafka, Elasticsearch, Redis and dockerd (infra/local up) unless
 --no-infra, then starts sink, rules, decoder and collector and stays in the
 foreground. On a terminal it shows a live summary (events/s per stage,
 consumer lag, latest alerts); otherwise, or with --plain, one log line per
-event. Service logs are also written to infra/.local/logs/<service>.log.
-Ctrl-C stops the services cleanly; the infrastructure keeps running.`,
+event. Service logs are also written to infra/.local/logs/<service>.log
+(DOCKWATCH_INFRA_STATE/logs). Health ports: COLLECTOR_HEALTH_PORT,
+DECODER_HEALTH_PORT, RULES_HEALTH_PORT, SINK_HEALTH_PORT (default 9481-9484).
+Ctrl-C stops the services cleanly, all at once, each committing what it
+finished; the infrastructure keeps running.`,
   status: `usage: dockwatch status
 
 One line per component (Kafka, Elasticsearch, Redis, dockerd, the four

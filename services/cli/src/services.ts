@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { parseEnv, port } from "@dockwatch/config";
 import { HEALTH_PORTS } from "@dockwatch/contracts";
 import { join } from "node:path";
 import { formatLogLine } from "./format.js";
@@ -9,6 +10,25 @@ export type ServiceName = (typeof SERVICES)[number];
 
 /** The services' own default HEALTH_PORTs (libs/contracts topology), which `dockwatch up` and `status` use. */
 export const DEFAULT_PORTS: Record<ServiceName, number> = HEALTH_PORTS;
+
+/**
+ * The health ports `dockwatch up` gives the services and `status` asks:
+ * COLLECTOR_HEALTH_PORT, DECODER_HEALTH_PORT, RULES_HEALTH_PORT,
+ * SINK_HEALTH_PORT, each defaulting to the topology's port (a second `up`
+ * beside `npm start`, a test).
+ */
+export function healthPorts(env: NodeJS.ProcessEnv): Record<ServiceName, number> {
+  const v = parseEnv(
+    {
+      COLLECTOR_HEALTH_PORT: port(DEFAULT_PORTS.collector),
+      DECODER_HEALTH_PORT: port(DEFAULT_PORTS.decoder),
+      RULES_HEALTH_PORT: port(DEFAULT_PORTS.rules),
+      SINK_HEALTH_PORT: port(DEFAULT_PORTS.sink),
+    },
+    env,
+  );
+  return { collector: v.COLLECTOR_HEALTH_PORT, decoder: v.DECODER_HEALTH_PORT, rules: v.RULES_HEALTH_PORT, sink: v.SINK_HEALTH_PORT };
+}
 
 export interface ServiceProcess {
   name: ServiceName;
@@ -36,7 +56,7 @@ export function spawnService(name: ServiceName, opts: SpawnOptions = {}): Servic
     env: { ...process.env, ...opts.env, HEALTH_PORT: String(healthPort) },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: Ctrl-C reaches only the supervisor, which then
-    // stops each service once, with SIGTERM, in order.
+    // stops each service once, with SIGTERM.
     detached: true,
   });
   // If the supervisor dies, take the services down with it.

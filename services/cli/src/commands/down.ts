@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../paths.js";
+import { stateDir } from "../paths.js";
 import { runInfraLocal } from "./infra.js";
 
-export const upPidFile = join(repoRoot, "infra/.local/run/dockwatch-up.pid");
+export const upPidFile = join(stateDir, "run/dockwatch-up.pid");
 
 const alive = (pid: number) => {
   try {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { alertIndexSettings, redactCredentials } from "@dockwatch/config";
 import { infraLocal } from "../paths.js";
-import { SERVICES } from "../services.js";
+import { SERVICES, healthPorts } from "../services.js";
 import { connectCliClients } from "./clients.js";
 import { takeSnapshot } from "./summary.js";
 
@@ -13,7 +13,7 @@ export async function status(): Promise<number> {
   const print = (text: string) => process.stdout.write(redactCredentials(text));
   print(infra.stdout);
   const clients = await connectCliClients();
-  const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
+  const snap = await takeSnapshot(clients.admin, clients.es, clients.topics, healthPorts(process.env), alias);
   for (const name of SERVICES) {
     const degraded = snap.degraded.get(name) ?? [];
     const reasons = snap.notReady.get(name);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { formatLogLine } from "../format.js";
 import { logsDir } from "../paths.js";
 import { localDurabilityEnv, ownServiceEnv } from "../local-kafka.js";
-import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../services.js";
+import { SERVICES, healthPorts, spawnService, type ServiceName, type ServiceProcess } from "../services.js";
 import { connectCliClients } from "./clients.js";
 import { runInfraLocal } from "./infra.js";
 import { renderSummary, takeSnapshot, type Snapshot } from "./summary.js";
@@ -24,6 +24,7 @@ export interface UpOptions {
 export async function up(opts: UpOptions): Promise<void> {
   // Validated before anything starts: the sink would stop on a bad SINK_INDEX_PREFIX anyway.
   const { alias } = alertIndexSettings(process.env);
+  const ports = healthPorts(process.env);
   if (!opts.noInfra) await runInfraLocal("up");
   // The topics the services create must fit infra/local's one broker (unless KAFKA_BROKERS is another Kafka).
   const durability = localDurabilityEnv(process.env);
@@ -48,9 +49,16 @@ export async function up(opts: UpOptions): Promise<void> {
     stopping = true;
     clearInterval(refresh.timer);
     process.stdout.write(`\ndockwatch: stopping services (${why}); infrastructure keeps running (dockwatch down stops it)\n`);
-    // Upstream first (collector, decoder, rules, sink): each drains into a consumer still running.
-    const codes: Array<number | NodeJS.Signals> = [];
-    for (const service of [...running].reverse()) codes.push(await service.stop());
+    // All at once: no stage needs another one running to stop correctly. Each
+    // commits its input only after what it made of it was acknowledged (acks=all
+    // by Kafka, or indexed by Elasticsearch), and its stop finishes and commits
+    // the batch in hand. A record an upstream stage produces while a downstream
+    // one stops is not lost: it waits in the topic, past the downstream group's
+    // committed offset, for the next start, and nothing is produced twice
+    // because nothing acknowledged is left uncommitted. Stopping upstream first
+    // never drained the topics either (a stop finishes the batch in hand, not
+    // the lag); it only added up the four stop times.
+    const codes = await Promise.all(running.map((service) => service.stop()));
     process.exit(codes.every((c) => c === 0) ? 0 : 1);
   };
   process.on("SIGINT", () => void stopAll("Ctrl-C"));
@@ -61,7 +69,7 @@ export async function up(opts: UpOptions): Promise<void> {
   for (const name of [...SERVICES].reverse()) {
     process.stderr.write(`dockwatch: starting ${name}…\n`);
     // Its own principal when <SERVICE>_KAFKA_* (and the like) are set: ownServiceEnv.
-    const service = spawnService(name, { env: { ...durability, ...ownServiceEnv(name, process.env) }, onLine });
+    const service = spawnService(name, { env: { ...durability, ...ownServiceEnv(name, process.env) }, healthPort: ports[name], onLine });
     running.push(service);
     void service.exited.then((code) => {
       if (!stopping) {
@@ -89,7 +97,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const clients = await connectCliClients(process.env, 5);
   let previous: Snapshot | undefined;
   const draw = async () => {
-    const current = await takeSnapshot(clients.admin, clients.es, clients.topics, undefined, alias);
+    const current = await takeSnapshot(clients.admin, clients.es, clients.topics, ports, alias);
     const screen = renderSummary(previous, current) + (recent.length ? `\n\nrecent warnings:\n${recent.join("\n")}` : "");
     previous = current;
     if (!stopping) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);

@@ -85,8 +85,8 @@ export async function startStack(opts: StackOptions): Promise<TestStack> {
       return res.hits.hits.map((h) => ({ _id: h._id!, _index: h._index, doc: h._source as AlertDoc }));
     },
     async stop() {
-      // Upstream first, as dockwatch up does: each stage drains into one still running.
-      for (const s of [...services].reverse()) await s.stop();
+      // All at once, as dockwatch up does (see its stopAll for why that is safe).
+      await Promise.all(services.map((s) => s.stop()));
       // Its indices and template go with it (ids of its events never reach another prefix).
       await es.indices.delete({ index: `${alertsIndex}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
       await es.indices.deleteIndexTemplate({ name: alertsIndex }).catch(() => undefined);
