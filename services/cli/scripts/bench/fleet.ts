@@ -10,6 +10,7 @@
 // sequence of times: the same records, byte for byte.
 import type { ContainerFacts, DockerEvent, Engine, ExecFacts } from "@dockwatch/contracts";
 import { dockerEventRecord, parseEngineLine, recordKey } from "@dockwatch/docker-event";
+import { PLAIN_FACTS } from "@dockwatch/rule-engine/testing";
 import { engineLine, type Agent } from "../chaos/workload.js";
 
 export interface FleetOptions {
@@ -67,22 +68,8 @@ const COMMANDS: string[][] = [
   ["python", "manage.py", "migrate"],
 ];
 
-const PLAIN: ContainerFacts = {
-  privileged: false,
-  capAdd: [],
-  mounts: [],
-  networkMode: "bridge",
-  pidMode: null,
-  ipcMode: "private",
-  utsMode: null,
-  user: "",
-  seccompProfile: null,
-  apparmorProfile: null,
-  restartPolicy: "unless-stopped",
-  image: null,
-  imageId: null,
-  healthcheck: null,
-};
+/** A plain container's facts (the rule engine's own plain case), restarted by its orchestrator. */
+const PLAIN: ContainerFacts = { ...PLAIN_FACTS, restartPolicy: "unless-stopped" };
 
 interface Container {
   id: string;

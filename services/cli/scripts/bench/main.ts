@@ -160,7 +160,7 @@ const setting: Setting = {
     Redis: /redis_version:(\S+)/.exec(shell("redis-cli", ["-h", redisUrl.hostname, "-p", redisUrl.port || "6379", "INFO", "server"]))?.[1] ?? "unknown",
     "@elastic/elasticsearch": versionOf("@elastic/elasticsearch"),
   },
-  command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+  command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(" ")}` : "npm run bench",
 };
 
 const dir = values["report-dir"]!;
