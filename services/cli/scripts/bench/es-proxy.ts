@@ -84,7 +84,7 @@ export async function startEsProxy(target: string): Promise<EsProxy> {
 }
 
 /** The target of each operation of a `_bulk` body: index and id from its action line (a source line follows index, create and update). */
-function actionsOf(body: string, defaultIndex = ""): Array<{ index: string; id: string }> {
+export function actionsOf(body: string, defaultIndex = ""): Array<{ index: string; id: string }> {
   const out: Array<{ index: string; id: string }> = [];
   const lines = body.split("\n");
   for (let i = 0; i < lines.length; i++) {

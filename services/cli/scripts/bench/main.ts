@@ -167,7 +167,7 @@ const dir = values["report-dir"]!;
 mkdirSync(dir, { recursive: true });
 let exitCode = 0;
 try {
-  log(`${opts.events.toLocaleString("en")} events from ${opts.hosts} hosts; phases ${opts.phases.join(", ")}`);
+  log(`run ${run}: ${opts.events.toLocaleString("en")} events from ${opts.hosts} hosts; phases ${opts.phases.join(", ")}`);
   const result = await runBench(opts, log, run, (fn) => (cleanup = fn));
   writeFileSync(join(dir, "bench-services.log"), result.output.map((l) => `${l}\n`).join(""));
   const files = writeReport(dir, result, setting);

@@ -120,6 +120,7 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
     try {
       await fn();
     } catch (err) {
+      if (world.closing) throw err;
       const message = `${what}: ${(err as Error).message}`;
       log(`FAILED ${message}`);
       result.problems.push(message.split("\n")[0]!);

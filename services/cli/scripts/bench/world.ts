@@ -89,6 +89,8 @@ export interface BenchWorld {
   drained(group: string, topic: string, instances: Instance[], what: string, timeoutMs: number): Promise<void>;
   /** The sink's index template (as a sink installs it) for `<prefix>-*` with alias `<prefix>`; returns the pattern. */
   prepareIndices(prefix: string): Promise<string>;
+  /** True once close() began (an interrupted run): no phase starts anything more. */
+  readonly closing: boolean;
   /** An index prefix the sink makes (indices and template deleted at the end). */
   track(prefix: string): void;
   close(keep: boolean): Promise<void>;
@@ -111,6 +113,7 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
   const output: string[] = [];
   let templateBody: Record<string, unknown> | undefined;
   const live = new Set<Instance>();
+  let closing = false;
 
   const world: BenchWorld = {
     run,
@@ -128,7 +131,11 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
       topics.push(topic);
       return topic;
     },
+    get closing() {
+      return closing;
+    },
     async start(specs) {
+      if (closing) throw new Error("the bench is stopping");
       const started: Instance[] = [];
       for (const s of specs) {
         const p = spawnService(s.name, { env: { ...env, ...s.env }, healthPort: await freePort(), onLine: (_svc, line) => output.push(`${s.label} | ${line}`) });
@@ -144,6 +151,7 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
           }),
         );
       } catch (err) {
+        if (closing) throw new Error("the bench is stopping");
         await world.stop(started);
         throw new Error(`${(err as Error).message}\n${output.slice(-20).join("\n")}`);
       }
@@ -185,6 +193,8 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
       prefixes.push(prefix);
     },
     async close(keep) {
+      if (closing) return;
+      closing = true;
       await Promise.all([...live].map((i) => i.process.stop()));
       await proxy.close().catch(() => undefined);
       // The schema store follows the run's schema topic: stopped before the topic goes.
