@@ -48,7 +48,7 @@ export function targets(r: BenchResult): Target[] {
 
 function throughputRow(t: Throughput): string {
   const ok = t.check ? (t.check.ok ? "ok" : `**FAILED**`) : "";
-  return `| ${t.name} | ${t.instances} | ${n0(t.input)} | ${n0(t.output)} | ${n0(t.perSecond)} ${t.unit} | ${t.outputPerSecond !== undefined && t.unit !== "records/s" && t.unit !== "docs/s" ? n0(t.outputPerSecond) : ""} | ${t.limit ?? ""} | ${r2(t.ratio)} | ${ok} ${t.check?.detail ?? t.detail ?? ""} |`;
+  return `| ${t.name} | ${t.instances} | ${n0(t.input)} | ${n0(t.output)} | ${n0(t.perSecond)} ${t.unit} | ${t.outputPerSecond !== undefined && t.unit !== "records/s" && t.unit !== "docs/s" ? n0(t.outputPerSecond) : ""} | ${t.limit ?? ""} | ${r2(t.ratio)} | ${[ok, t.check?.detail, t.detail].filter(Boolean).join(" ")} |`;
 }
 
 function latencyRow(what: string, p: Percentiles): string {
