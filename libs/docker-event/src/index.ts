@@ -5,3 +5,4 @@ export * from "./lines.js";
 export * from "./python-json.js";
 export * from "./redact.js";
 export * from "./bound.js";
+export * from "./record.js";

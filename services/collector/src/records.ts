@@ -1,6 +1,6 @@
 import type { ContainerFacts, DockerEvent, Engine, EngineEvent } from "@dockwatch/contracts";
 import type { Codec } from "@dockwatch/codec";
-import { boundDockerEvent, DEFAULT_BOUNDS, encodeBounded, type Bounds } from "@dockwatch/docker-event";
+import { DEFAULT_RECORD_BOUNDS, dockerEventRecord, encodeRecord, recordKey, type RecordBounds } from "@dockwatch/docker-event";
 import { deadLetterHeaders } from "@dockwatch/kafka";
 import { SpanKind, context, startSpan, traceHeaders } from "@dockwatch/telemetry";
 import type { SpoolEntry } from "./spool.js";
@@ -18,11 +18,8 @@ export interface RecordsDeps {
   bounds?: RecordBounds;
 }
 
-export interface RecordBounds extends Bounds {
-  recordBytes: number;
-}
-
-export const DEFAULT_RECORD_BOUNDS: RecordBounds = { ...DEFAULT_BOUNDS, recordBytes: 786_432 };
+// The record itself (its empty fields, key, bounds and encoding) is libs/docker-event's.
+export { DEFAULT_RECORD_BOUNDS, type RecordBounds };
 
 /**
  * Builds the spool entries the collector publishes, already encoded: a
@@ -32,29 +29,16 @@ export const DEFAULT_RECORD_BOUNDS: RecordBounds = { ...DEFAULT_BOUNDS, recordBy
 export function createRecords({ agent, topics, codec, bounds = DEFAULT_RECORD_BOUNDS }: RecordsDeps) {
   let engine: Engine = { id: "unknown", hostname: "unknown", version: "unknown", apiVersion: "unknown" };
 
-  const record = (partial: Partial<DockerEvent> & Pick<DockerEvent, "kind">): DockerEvent => ({
-    agent,
-    engine,
-    receivedAtNano: nowNanos(),
-    event: null,
-    raw: null,
-    status: null,
-    gap: null,
-    inspect: null,
-    execInspect: null,
-    container: null,
-    truncated: false,
-    ...partial,
-  });
+  const record = (partial: Partial<DockerEvent> & Pick<DockerEvent, "kind">): DockerEvent => dockerEventRecord({ agent, engine, receivedAtNano: nowNanos() }, partial);
 
-  function raw(key: string, value: DockerEvent): SpoolEntry {
+  function raw(value: DockerEvent): SpoolEntry {
     // The span marks the record's birth; its context travels in the headers to the decoder.
     const { span, ctx } = startSpan("collector publish", context.active(), SpanKind.PRODUCER);
     span.setAttribute("messaging.destination.name", topics.raw);
     span.end();
     // Bounded before it is spooled: a record the broker refuses would block every record behind it.
-    const { bytes } = encodeBounded(value, boundDockerEvent, (v) => codec.encode("DockerEvent", v), bounds.recordBytes, bounds);
-    return { topic: topics.raw, key, value: bytes, headers: traceHeaders(ctx) };
+    const bytes = encodeRecord(value, (v) => codec.encode("DockerEvent", v), bounds);
+    return { topic: topics.raw, key: recordKey(value), value: bytes, headers: traceHeaders(ctx) };
   }
 
   return {
@@ -64,11 +48,10 @@ export function createRecords({ agent, topics, codec, bounds = DEFAULT_RECORD_BO
     setEngine(info: Engine): void {
       engine = info;
     },
-    event: (event: EngineEvent, line: string, found: Enrichment) => raw(event.Actor.ID || engine.id, record({ kind: "engine", event, raw: line, ...found })),
-    synthesized: (event: EngineEvent, inspect: ContainerFacts | null) => raw(event.Actor.ID, record({ kind: "synthesized", event, inspect })),
-    status: (state: "connected" | "lost" | "heartbeat", message: string) => raw(engine.id, record({ kind: "status", status: { state, message } })),
-    gap: (fromNano: bigint, toNano: bigint, dropped: number, reason: string) =>
-      raw(engine.id, record({ kind: "gap", gap: { fromNano, toNano, dropped: BigInt(dropped), reason } })),
+    event: (event: EngineEvent, line: string, found: Enrichment) => raw(record({ kind: "engine", event, raw: line, ...found })),
+    synthesized: (event: EngineEvent, inspect: ContainerFacts | null) => raw(record({ kind: "synthesized", event, inspect })),
+    status: (state: "connected" | "lost" | "heartbeat", message: string) => raw(record({ kind: "status", status: { state, message } })),
+    gap: (fromNano: bigint, toNano: bigint, dropped: number, reason: string) => raw(record({ kind: "gap", gap: { fromNano, toNano, dropped: BigInt(dropped), reason } })),
     /** A line the engine sent that is not an event: kept verbatim in the dead-letter topic. */
     deadLetter: (line: string, error: string): SpoolEntry => ({
       topic: topics.dlq,

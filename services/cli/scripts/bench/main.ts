@@ -1,0 +1,181 @@
+// npm run bench: each stage against the limits of this machine, in one run, on the same data.
+//   npm run bench -- [--events 40000] [--hosts 50] [--rate 0] [--phases limits,stages,pipeline,latency,scale] ...
+// Takes /tmp/dockwatch-infra.lock shared (like the integration tests); do not wrap it in flock.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Client } from "@elastic/elasticsearch";
+import { infra, unique } from "@dockwatch/test-helpers";
+import { repoRoot } from "../../src/paths.js";
+import { acquireLock } from "../chaos/lock.js";
+import { reportMarkdown, writeReport, type Setting } from "./report.js";
+import { PHASES, runBench, type BenchOptions, type PhaseName } from "./run.js";
+import { NotReady, preflight } from "./world.js";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "40000" },
+    hosts: { type: "string", default: "50" },
+    seed: { type: "string", default: "1" },
+    rate: { type: "string", default: "0" },
+    "latency-rate": { type: "string", default: "1000" },
+    "latency-seconds": { type: "string", default: "30" },
+    instances: { type: "string", default: "2" },
+    phases: { type: "string", default: PHASES.join(",") },
+    keep: { type: "boolean", default: false },
+    "report-dir": { type: "string", default: resolve(repoRoot, "reports") },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run bench -- [options]
+
+Measures each dockwatch stage against what Kafka and Elasticsearch allow on
+this machine, in one run and on the same data (issue 13). A fleet simulator
+pre-fills a raw topic with the records collectors of N virtual hosts would
+publish; then, each as separate processes (node services/<name>/dist/main.js)
+on the run's own topics, groups, Redis prefix and indices:
+
+  limits     a kafkajs passthrough (consume, produce the same bytes acks=-1,
+             commit after the ack), Kafka's ProducerPerformance and
+             ConsumerPerformance (the project's Kafka jars, infra/local's
+             cache), a plain _bulk of the rules stage's alert documents
+             (1,000 per request, one client, sequential)
+  stages     decoder alone (raw → decoded), rules alone with the shipped
+             ruleset and Redis correlation (decoded → alerts), sink alone
+             (alerts → Elasticsearch), each on the topic the stage before filled
+  pipeline   decoder, rules and sink together (raw → Elasticsearch)
+  latency    a fresh pipeline fed at --latency-rate events/s: event → alert
+             produced and → alert indexed, p50/p95/p99
+  scale      stages and pipeline again with --instances of each service
+
+Writes <report-dir>/bench.md, bench.json and bench-services.log (the services'
+output). Needs Kafka, Elasticsearch and Redis: \`npm start\` or \`infra/local up\`.
+Exit code 1 when a phase failed or a correctness check did not hold.
+
+  --events N           events pre-filled to the raw topic (default 40000)
+  --hosts N            virtual hosts of the fleet (default 50)
+  --seed N             the fleet's seed (default 1)
+  --rate N             events/s while pre-filling; 0 = as fast as possible (default 0)
+  --latency-rate N     events/s of the latency phase (default 1000)
+  --latency-seconds S  how long the latency phase injects (default 30)
+  --instances N        instances per service in the scale phase (default 2)
+  --phases LIST        comma-separated, of: ${PHASES.join(", ")} (default: all;
+                       scale implies stages and pipeline)
+  --keep               leave the run's topics, indices and templates
+  --report-dir DIR     where the report goes (default reports/ at the repository root)`);
+  process.exit(0);
+}
+
+const num = (name: string, v: string | undefined, min: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench: --${name} must be an integer >= ${min}, got ${v}`);
+    process.exit(2);
+  }
+  return n;
+};
+const phases = values.phases!.split(",").map((s) => s.trim()).filter(Boolean);
+for (const p of phases) {
+  if (!(PHASES as readonly string[]).includes(p)) {
+    console.error(`bench: unknown phase ${p} (known: ${PHASES.join(", ")})`);
+    process.exit(2);
+  }
+}
+const opts: BenchOptions = {
+  events: num("events", values.events, 10),
+  hosts: num("hosts", values.hosts, 1),
+  seed: num("seed", values.seed, 0),
+  rate: num("rate", values.rate, 0),
+  latencyRate: num("latency-rate", values["latency-rate"], 1),
+  latencySeconds: num("latency-seconds", values["latency-seconds"], 1),
+  instances: num("instances", values.instances, 2),
+  phases: phases as PhaseName[],
+  keep: values.keep!,
+};
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} bench: ${line}\n`);
+const run = unique("bench");
+let cleanup: (() => Promise<void>) | undefined;
+// Interrupted: stop the services and delete the run's topics and indices (at most 20 s), then exit;
+// the exit hooks SIGTERM whatever is left (services, Kafka tools).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the run's services and deleting its topics and indices…`);
+    const timer = setTimeout(() => (log("cleanup did not finish within 20 s; exiting"), process.exit(130)), 20_000);
+    void (cleanup ? cleanup() : Promise.resolve())
+      .catch((err: unknown) => log(`cleanup: ${(err as Error).message}`))
+      .finally(() => {
+        clearTimeout(timer);
+        process.exit(130);
+      });
+  });
+}
+
+
+// Shared, like every integration test: waits while another run holds it exclusively (stopping a shared service).
+log("waiting for the shared infrastructure lock (/tmp/dockwatch-infra.lock)…");
+const lock = await acquireLock("shared");
+try {
+  await preflight();
+} catch (err) {
+  await lock.release();
+  if (err instanceof NotReady) {
+    console.error(`bench: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const versionOf = (pkg: string) => {
+  try {
+    return (JSON.parse(readFileSync(join(repoRoot, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+};
+const shell = (cmd: string, args: string[]) => {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+};
+const es = new Client({ node: infra.elasticsearchUrl });
+const esNodes = (await es.nodes.info({ node_id: "_local", filter_path: "nodes.*.version" }).catch(() => undefined)) as { nodes?: Record<string, { version?: string }> } | undefined;
+const esVersion = Object.values(esNodes?.nodes ?? {})[0]?.version ?? "unknown";
+await es.close();
+const redisUrl = new URL(infra.redisUrl);
+const setting: Setting = {
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGB: totalmem() / 2 ** 30, loadAverage: loadavg(), os: `${type()} ${release()}, ${(freemem() / 2 ** 30).toFixed(1)} GB free at start` },
+  versions: {
+    dockwatch: shell("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"]),
+    node: process.version,
+    kafkajs: versionOf("kafkajs"),
+    "Kafka (broker and tools)": process.env.KAFKA_VERSION ?? "4.4.0",
+    Elasticsearch: esVersion,
+    Redis: /redis_version:(\S+)/.exec(shell("redis-cli", ["-h", redisUrl.hostname, "-p", redisUrl.port || "6379", "INFO", "server"]))?.[1] ?? "unknown",
+    "@elastic/elasticsearch": versionOf("@elastic/elasticsearch"),
+  },
+  command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(" ")}` : "npm run bench",
+};
+
+const dir = values["report-dir"]!;
+mkdirSync(dir, { recursive: true });
+let exitCode = 0;
+try {
+  log(`run ${run}: ${opts.events.toLocaleString("en")} events from ${opts.hosts} hosts; phases ${opts.phases.join(", ")}`);
+  const result = await runBench(opts, log, run, (fn) => (cleanup = fn));
+  writeFileSync(join(dir, "bench-services.log"), result.output.map((l) => `${l}\n`).join(""));
+  const files = writeReport(dir, result, setting);
+  console.log(reportMarkdown(result, setting));
+  log(`report: ${files.markdown}, ${files.json}`);
+  const failedChecks = [...result.limits, ...result.stages].filter((t) => t.check && !t.check.ok);
+  if (result.problems.length || failedChecks.length) exitCode = 1;
+} finally {
+  await lock.release();
+}
+process.exit(exitCode);

@@ -1,0 +1,149 @@
+// What the bench reads to measure: a process's peak RSS and CPU time from
+// /proc, a consumer group's progress, a topic's records with their Kafka
+// timestamps, the ids of an index's documents, and percentiles. Only reads; the phases (run.ts) act.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { Client } from "@elastic/elasticsearch";
+import type { Admin, Kafka } from "kafkajs";
+
+let ticks: number | undefined;
+/** Clock ticks per second of /proc/<pid>/stat (getconf CLK_TCK; 100 on Linux almost always). */
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+export interface ProcSample {
+  /** VmHWM: the peak resident set since the process started, bytes. */
+  peakRssBytes: number;
+  /** utime + stime, seconds. */
+  cpuSeconds: number;
+}
+
+/** The process's peak RSS and CPU so far; undefined once it is gone. */
+export function procSample(pid: number): ProcSample | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cpu = (Number(rest[11]) + Number(rest[12])) / clockTicks();
+    return { peakRssBytes: Number(hwm?.[1] ?? 0) * 1024, cpuSeconds: cpu };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sum over partitions of the log end offsets (records ever written: the bench's topics are never compacted nor trimmed). */
+export async function topicEnd(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+}
+
+/** How many records of `topic` the group has committed, and how many there are. */
+export async function groupProgress(admin: Admin, groupId: string, topic: string): Promise<{ committed: number; end: number }> {
+  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const byPartition = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+  let done = 0;
+  let end = 0;
+  for (const p of ends) {
+    end += Number(p.high) - Number(p.low);
+    const c = byPartition.get(p.partition) ?? -1;
+    done += c < 0 ? 0 : c - Number(p.low);
+  }
+  return { committed: done, end };
+}
+
+export interface TopicRecord {
+  partition: number;
+  timestampMs: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Every record of `topic` (its current end), read with a throwaway group; `keepValues` false keeps only the timestamps. */
+export async function readTopic(kafka: Kafka, topic: string, group: string, keepValues: boolean, timeoutMs = 300_000): Promise<TopicRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const expected = await topicEnd(admin, topic).finally(() => admin.disconnect());
+  const out: TopicRecord[] = [];
+  if (expected === 0) return out;
+  const consumer = kafka.consumer({ groupId: group, maxBytes: 32 * 1024 * 1024, maxBytesPerPartition: 8 * 1024 * 1024 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topic}: ${out.length} of ${expected} records within ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            out.push({ partition: batch.partition, timestampMs: Number(m.timestamp), key: keepValues ? m.key : null, value: keepValues ? m.value : null });
+          }
+          if (out.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/** The ids of every document of `index` (search_after, 5,000 a page). */
+export async function indexedIds(es: Client, index: string): Promise<string[]> {
+  await es.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const ids: string[] = [];
+  let after: unknown[] | undefined;
+  for (;;) {
+    const res = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, size: 5000, _source: false, sort: [{ _index: "asc" }, { id: "asc" }], ...(after ? { search_after: after } : {}) });
+    for (const h of res.hits.hits) ids.push(h._id!);
+    if (res.hits.hits.length < 5000) return ids;
+    after = res.hits.hits[res.hits.hits.length - 1]!.sort as unknown[];
+  }
+}
+
+/** Nearest-rank percentile of an unsorted list (undefined when empty). */
+export function percentile(values: number[], p: number, sorted = [...values].sort((a, b) => a - b)): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1];
+}
+
+/** Records per second from the first to the last of `times` (ms): count−1 intervals over the span. */
+export function rateOf(count: number, times: number[]): { perSecond: number | undefined; spanMs: number } {
+  if (times.length < 2) return { perSecond: undefined, spanMs: 0 };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  const spanMs = max - min;
+  return { perSecond: spanMs > 0 ? ((count - 1) * 1000) / spanMs : undefined, spanMs };
+}
+
+/**
+ * Records per second from acknowledgements that come a request at a time
+ * (every document of one _bulk acknowledged at the same moment): the
+ * documents acknowledged after the first answer over the time from the first
+ * answer to the last. Undefined with a single answer.
+ */
+export function ackedRate(times: number[]): { perSecond: number | undefined; spanMs: number } {
+  if (times.length === 0) return { perSecond: undefined, spanMs: 0 };
+  const sorted = [...times].sort((a, b) => a - b);
+  const first = sorted[0]!;
+  const spanMs = sorted[sorted.length - 1]! - first;
+  const after = sorted.filter((t) => t > first).length;
+  return { perSecond: spanMs > 0 ? (after * 1000) / spanMs : undefined, spanMs };
+}
