@@ -11,7 +11,7 @@
 #              the workspace libs it depends on); collects package.json + dist/
 #   prod-deps  `npm ci --omit=dev --workspace=@dockwatch/$SERVICE`: only the
 #              runtime dependencies of that one service
-#   runtime    node:20 slim + prod deps + compiled code, as the non-root user
+#   runtime    NODE_IMAGE + prod deps + compiled code, as the non-root user
 #              `node`; one final stage per service (svc-*) sets its CMD and
 #              default HEALTH_PORT, and the last line selects it
 #
@@ -30,6 +30,9 @@
 
 # Declared before the first FROM so `FROM svc-${SERVICE}` can use it.
 ARG SERVICE
+# Any Debian-based Node 20 image with npm and a user `node`: the official one by default, or
+# the one `infra/local images` builds from Debian packages where no registry is reachable
+# (--build-arg NODE_IMAGE=dockwatch/node:20-<hash>; compose passes $NODE_IMAGE).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- manifests ---------------------------------------------------------------
@@ -43,15 +46,17 @@ RUN mkdir /manifests \
 
 # ---- build -------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
+ENV TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI=true
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+# SERVICE only from here on: an ARG is part of the cache key of every RUN after it, so the
+# steps above are built once and shared by the four services' builds.
 ARG SERVICE
 RUN case "${SERVICE}" in \
       collector|decoder|rules|sink) ;; \
       *) echo "build arg SERVICE must be collector, decoder, rules or sink (got '${SERVICE}')" >&2; exit 1 ;; \
     esac
-ENV TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI=true
-WORKDIR /app
-COPY --from=manifests /manifests/ ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npx turbo run build --filter=@dockwatch/${SERVICE}...
 # The runtime tree: every workspace's package.json (the node_modules/@dockwatch/*
@@ -72,15 +77,22 @@ RUN mkdir /out \
 
 # ---- prod-deps ---------------------------------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
-ARG SERVICE
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
+# The addons build against the headers of the image's own node, under its prefix: /usr/local
+# in the official image (headers included), /usr in a Debian one (headers from libnode-dev,
+# installed here only when they are missing).
+RUN nodedir=$(node -p 'require("path").resolve(process.execPath, "../..")') \
+ && pkgs="python3 make g++" \
+ && if [ ! -f "${nodedir}/include/node/node.h" ]; then pkgs="${pkgs} libnode-dev"; fi \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends ${pkgs} \
  && rm -rf /var/lib/apt/lists/*
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/${SERVICE} \
+ARG SERVICE
+RUN nodedir=$(node -p 'require("path").resolve(process.execPath, "../..")') \
+ && npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/${SERVICE} \
  && for addon in re2 better-sqlite3; do \
-      if [ -d "node_modules/${addon}" ]; then npm rebuild "${addon}" --nodedir=/usr/local || exit 1; fi; \
+      if [ -d "node_modules/${addon}" ]; then npm rebuild "${addon}" --nodedir="${nodedir}" || exit 1; fi; \
     done
 
 # ---- runtime -----------------------------------------------------------------

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# `npm run test:compose`: docker-compose.yml and the Dockerfile, run for real on this machine's
+# engine with the compose tool Debian ships (docker-compose 1.29; COMPOSE=... for another):
+#
+#   1. the local images (`infra/local images`, from Debian packages) unless
+#      DOCKWATCH_OFFICIAL_IMAGES=1, then the four service images built from the Dockerfile;
+#   2. the stack up (everything but Kibana) on free host ports, under its own project name;
+#   3. a `docker run` of the busybox image on the host engine becomes an alert in the
+#      containerized Elasticsearch;
+#   4. decoder, rules and sink scaled to 2 replicas each while containers keep starting:
+#      every container started before, during and after the rescale has exactly one
+#      "container started" alert (rule 87903), and each group has 2 members;
+#   5. each service image runs with a read-only root filesystem as a non-root user (a second
+#      collector so started, under another agent name, carries a container to its alert);
+#   6. `down -v` leaves no container, volume or network of the project.
+#
+# The README's "Deploying for a fleet" shows these same compose commands. Figures (build, start
+# and rescale times, image sizes) are printed as "compose-test: ..." lines on stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COMPOSE=${COMPOSE:-docker-compose}
+BATCH=${COMPOSE_TEST_BATCH:-10} # containers started in each of the three phases
+say() { printf 'compose-test: %s\n' "$*" >&2; }
+fail() {
+  say "FAILED: $*"
+  exit 1
+}
+since() { echo $(($(date +%s) - $1)); }
+
+# A free port on loopback, above the ranges infra/local and the secured stack use.
+free_port() {
+  local p
+  while :; do
+    p=$((40000 + RANDOM % 20000))
+    timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+infra/local start docker
+BUSYBOX=$(infra/local image)
+if [[ ${DOCKWATCH_OFFICIAL_IMAGES:-0} != 1 ]]; then
+  t0=$(date +%s)
+  eval "$(infra/local images)"
+  say "local base images ready in $(since "$t0")s"
+fi
+
+# ---- the commands of the README (project name and host ports made unique here) ----
+export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-dwtest$$}
+export DOCKER_GID=$(stat -c %g /var/run/docker.sock)
+export ES_PORT=${ES_PORT:-$(free_port)} KAFKA_EXTERNAL_PORT=${KAFKA_EXTERNAL_PORT:-$(free_port)}
+export AGENT_ID=001 AGENT_NAME=central
+P=$COMPOSE_PROJECT_NAME
+ES=http://127.0.0.1:$ES_PORT
+SERVICES=(collector decoder rules sink)
+extra=() # containers this script starts itself (probes, read-only checks)
+
+cleanup() {
+  local rc=$?
+  if ((rc != 0)); then
+    $COMPOSE ps >&2 || true
+    $COMPOSE logs --tail=40 >&2 || true
+    for c in "${extra[@]}"; do docker logs --tail=20 "$c" >&2 2>&1 || true; done
+  fi
+  ((${#extra[@]})) && docker rm -f "${extra[@]}" >/dev/null 2>&1
+  $COMPOSE down -v --remove-orphans >/dev/null 2>&1 || true
+  exit $rc
+}
+trap cleanup EXIT
+
+t0=$(date +%s)
+$COMPOSE build "${SERVICES[@]}" >&2
+say "service images built in $(since "$t0")s"
+for s in "${SERVICES[@]}"; do
+  say "image dockwatch/$s:${DOCKWATCH_TAG:-0.1.0}: $(docker image inspect -f '{{.Size}}' "dockwatch/$s:${DOCKWATCH_TAG:-0.1.0}" | awk '{printf "%.0f MB", $1/1e6}')"
+done
+
+# wait_healthy SECONDS: until every running container of the project is healthy (kafka-init
+# has exited 0 by then: the services start only after it).
+wait_healthy() {
+  local limit=$1 t=$(date +%s) ids states
+  while :; do
+    ids=$($COMPOSE ps -q)
+    states=$(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.ExitCode}}{{end}}' $ids)
+    ! grep -vE ' running healthy$| exited 0$' <<<"$states" >/dev/null && return 0
+    grep -E ' exited [1-9]' <<<"$states" && fail "a container exited"
+    (($(date +%s) - t > limit)) && fail "not healthy within ${limit}s: $(grep -vE ' running healthy$| exited 0$' <<<"$states" | tr '\n' ' ')"
+    sleep 2
+  done
+}
+
+t0=$(date +%s)
+$COMPOSE up -d "${SERVICES[@]}"
+wait_healthy 300
+say "stack started (all healthy) in $(since "$t0")s"
+
+# ---- an engine event on the host becomes an alert in the containerized Elasticsearch ----
+es_count() { # QUERY-JSON: number of alerts matching
+  curl -fsS "$ES/dockwatch-alerts-*/_count" -H 'content-type: application/json' -d "$1" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).count))'
+}
+started_query() { # CONTAINER-ID... [-- AGENT]: 87903 alerts of those containers
+  local ids agent=central
+  ids=$(printf '"%s",' "$@")
+  printf '{"query":{"bool":{"filter":[{"term":{"rule.id":"87903"}},{"term":{"agent.name":"%s"}},{"terms":{"data.docker.Actor.ID":[%s]}}]}}}' \
+    "${AGENT:-$agent}" "${ids%,}"
+}
+wait_alerts() { # EXPECTED CONTAINER-ID...: until that many alerts, at most 180s
+  local want=$1 t=$(date +%s) n=0
+  shift
+  while (($(date +%s) - t < 180)); do
+    n=$(es_count "$(started_query "$@")" 2>/dev/null || echo 0)
+    ((n >= want)) && { echo "$n"; return 0; }
+    sleep 2
+  done
+  echo "$n"
+}
+
+probe=$P-probe
+extra+=("$probe")
+t0=$(date +%s)
+id=$(docker run -d --name "$probe" "$BUSYBOX" sleep 300)
+n=$(wait_alerts 1 "$id")
+[[ $n == 1 ]] || fail "docker run $probe: $n alerts for it in Elasticsearch, want 1"
+say "docker run -> alert in Elasticsearch in $(since "$t0")s"
+docker rm -f "$probe" >/dev/null
+
+# ---- rescale while containers keep starting: one alert per container, no more, no less ----
+ids=()
+feed() { # N: start N short-lived containers, recording their ids
+  local i
+  for ((i = 0; i < $1; i++)); do ids+=("$(docker run -d --rm "$BUSYBOX" true)"); done
+}
+feed "$BATCH" # before
+t0=$(date +%s)
+$COMPOSE up -d --scale decoder=2 --scale rules=2 --scale sink=2 "${SERVICES[@]}" &
+scaling=$!
+feed "$BATCH" # during
+while kill -0 "$scaling" 2>/dev/null; do feed 1; done
+wait "$scaling" || fail "compose up --scale failed"
+wait_healthy 300
+say "rescaled to 2 replicas each (healthy) in $(since "$t0")s"
+feed "$BATCH" # after
+for s in decoder rules sink; do
+  n=$($COMPOSE ps -q "$s" | wc -l)
+  ((n == 2)) || fail "$s has $n containers, want 2"
+done
+
+want=${#ids[@]}
+n=$(wait_alerts "$want" "${ids[@]}")
+sleep 10 # anything late (a redelivery under a new id) would show up now
+n=$(es_count "$(started_query "${ids[@]}")")
+[[ $n == "$want" ]] || fail "$n container-started alerts for $want containers"
+# One per container: as many distinct containers among the alerts as alerts.
+distinct=$(curl -fsS "$ES/dockwatch-alerts-*/_search" -H 'content-type: application/json' \
+  -d "$(started_query "${ids[@]}" | sed 's/}$/,"size":0,"aggs":{"c":{"cardinality":{"field":"data.docker.Actor.ID","precision_threshold":1000}}}}/')" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).aggregations.c.value))')
+[[ $distinct == "$want" ]] || fail "$distinct distinct containers among $n alerts, want $want"
+say "exact across the rescale: $n alerts for $want containers, one each"
+for g in decoder rules sink; do
+  members=$($COMPOSE exec -T kafka kafka-consumer-groups.sh --bootstrap-server kafka:9092 \
+    --describe --group "dockwatch-$g" --members 2>/dev/null | grep -c "^dockwatch-$g " || true)
+  ((members == 2)) || fail "consumer group dockwatch-$g has $members members, want 2"
+done
+say "each consumer group has 2 members"
+
+# ---- read-only root filesystem, non-root user ----
+net=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$($COMPOSE ps -q decoder | head -1)")
+ro_env=(-e KAFKA_BROKERS=kafka:9092 -e KAFKA_REPLICATION_FACTOR=1 -e KAFKA_MIN_INSYNC_REPLICAS=1)
+for s in "${SERVICES[@]}"; do
+  c=$P-ro-$s
+  extra+=("$c")
+  case $s in
+    collector) args=(--group-add "$DOCKER_GID" -v /var/run/docker.sock:/var/run/docker.sock:ro
+      --tmpfs /var/lib/dockwatch:uid=1000 -e AGENT_ID=099 -e AGENT_NAME=readonly) ;;
+    rules) args=(-e REDIS_URL=redis://redis:6379) ;;
+    sink) args=(-e ELASTICSEARCH_URL=http://elasticsearch:9200) ;;
+    *) args=() ;;
+  esac
+  docker run -d --read-only --name "$c" --network "$net" "${ro_env[@]}" "${args[@]}" \
+    "dockwatch/$s:${DOCKWATCH_TAG:-0.1.0}" >/dev/null
+done
+t=$(date +%s)
+for s in "${SERVICES[@]}"; do
+  c=$P-ro-$s
+  until [[ $(docker inspect -f '{{.State.Health.Status}}' "$c") == healthy ]]; do
+    [[ $(docker inspect -f '{{.State.Running}}' "$c") == true ]] || fail "$c (read-only) exited"
+    (($(date +%s) - t > 180)) && fail "$c (read-only) not healthy within 180s"
+    sleep 2
+  done
+  [[ $(docker exec "$c" id -u) != 0 ]] || fail "$c runs as root"
+  touch_out=$(docker exec "$c" sh -c 'touch /app/x 2>&1 || true')
+  [[ $touch_out == *"Read-only file system"* ]] || fail "$c: root filesystem is writable ($touch_out)"
+done
+id=$(docker run -d --rm "$BUSYBOX" true)
+n=$(AGENT=readonly wait_alerts 1 "$id")
+[[ $n == 1 ]] || fail "the read-only collector's alert: $n, want 1"
+say "the four images run read-only as uid $(docker exec "$P-ro-decoder" id -u); the read-only collector's event arrived"
+
+# ---- down -v leaves nothing behind ----
+docker rm -f "${extra[@]}" >/dev/null
+extra=()
+t0=$(date +%s)
+$COMPOSE down -v --remove-orphans
+label=com.docker.compose.project=$P
+left="$(docker ps -aq --filter "label=$label")$(docker volume ls -q --filter "label=$label")$(docker network ls -q --filter "label=$label")"
+[[ -z $left ]] || fail "left behind by down -v: $left"
+say "down -v in $(since "$t0")s: no container, volume or network of $P left"
+say "passed"
