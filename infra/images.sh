@@ -101,8 +101,18 @@ cmd_images() {
   local base node kafka es redis ctx
   base=$(images_base)
 
-  node=dockwatch/node:20-$(images_hash "$base" "$INFRA/images/node")
-  images_build "$node" "$INFRA/images/node" "$base"
+  # The host's own additions to its trust store go into the Node image (see its Dockerfile).
+  local cas=/usr/local/share/ca-certificates
+  node=dockwatch/node:20-$(images_hash "$base" "$INFRA/images/node" "$cas")
+  if ! images_exists "$node"; then
+    ctx=$(images_context node)
+    mkdir -p "$ctx/ca"
+    find "$cas" -maxdepth 1 -name '*.crt' -exec cp {} "$ctx/ca/" \; 2>/dev/null || true
+    images_build "$node" "$ctx" "$base"
+    rm -rf "$ctx"
+  else
+    say "images: $node (cached)"
+  fi
 
   redis=dockwatch/redis:$IMAGES_SUITE-$(images_hash "$base" "$INFRA/images/redis")
   images_build "$redis" "$INFRA/images/redis" "$base"

@@ -12,7 +12,12 @@
 #      "container started" alert (rule 87903), and each group has 2 members;
 #   5. each service image runs with a read-only root filesystem as a non-root user (a second
 #      collector so started, under another agent name, carries a container to its alert);
-#   6. `down -v` leaves no container, volume or network of the project.
+#   6. the fleet recipe (COMPOSE_TEST_FLEET=0 skips it): a second Docker engine on this
+#      machine (own socket, data root, exec root, pid file, no default bridge, no iptables
+#      rules) stands for another host and runs only the collector, as the README says, pointed
+#      at the central Kafka's EXTERNAL listener on this host's address; its containers' alerts
+#      carry its own agent; with the central Kafka stopped meanwhile, none is lost;
+#   7. `down -v` leaves no container, volume or network of the project (on both engines).
 #
 # The README's "Deploying for a fleet" shows these same compose commands. Figures (build, start
 # and rescale times, image sizes) are printed as "compose-test: ..." lines on stderr.
@@ -50,10 +55,25 @@ export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-dwtest$$}
 export DOCKER_GID=$(stat -c %g /var/run/docker.sock)
 export ES_PORT=${ES_PORT:-$(free_port)} KAFKA_EXTERNAL_PORT=${KAFKA_EXTERNAL_PORT:-$(free_port)}
 export AGENT_ID=001 AGENT_NAME=central
+# This machine's engine cannot grant Elasticsearch the limits the compose file asks for by
+# default (unlimited memlock, 65536 open files): ask for what it has (see docker-compose.yml).
+if [[ $(ulimit -Hl) != unlimited ]]; then
+  export ES_MEMORY_LOCK=false ES_MEMLOCK=$(($(ulimit -Hl) * 1024))
+fi
+(($(ulimit -Hn) < 65536)) && export ES_NOFILE=$(ulimit -Hn)
+FLEET=${COMPOSE_TEST_FLEET:-1}
+if ((FLEET)); then
+  # Collectors elsewhere reach the central Kafka at this host's own address.
+  HOST_IP=$(ip -4 route get 1.1.1.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+  [[ -n $HOST_IP ]] || fail "no address of this host found for the fleet phase"
+  export KAFKA_EXTERNAL_HOST=$HOST_IP KAFKA_EXTERNAL_BIND=$HOST_IP
+fi
 P=$COMPOSE_PROJECT_NAME
 ES=http://127.0.0.1:$ES_PORT
 SERVICES=(collector decoder rules sink)
 extra=() # containers this script starts itself (probes, read-only checks)
+FLEET_DIR=${TMPDIR:-/tmp}/$P-host2
+HOST2=unix://$FLEET_DIR/docker.sock
 
 cleanup() {
   local rc=$?
@@ -64,7 +84,34 @@ cleanup() {
   fi
   ((${#extra[@]})) && docker rm -f "${extra[@]}" >/dev/null 2>&1
   $COMPOSE down -v --remove-orphans >/dev/null 2>&1 || true
+  fleet_stop
   exit $rc
+}
+# The second "host": its own dockerd (and the containerd it starts), nothing shared with the
+# first engine but the kernel; no iptables rules of its own (they would rewrite the first
+# engine's chains) and no default bridge (docker0 is the first engine's); compose's network
+# there takes addresses from a pool of its own.
+fleet_start() {
+  mkdir -p "$FLEET_DIR"
+  setsid dockerd --host "$HOST2" --data-root "$FLEET_DIR/data" --exec-root "$FLEET_DIR/exec" \
+    --pidfile "$FLEET_DIR/dockerd.pid" --bridge=none --iptables=false --ip-masq=false \
+    --default-address-pool base=10.213.0.0/16,size=24 </dev/null >"$FLEET_DIR/dockerd.log" 2>&1 &
+  echo $! >"$FLEET_DIR/started.pid"
+  local i
+  for i in {1..60}; do docker -H "$HOST2" info >/dev/null 2>&1 && return 0; sleep 1; done
+  tail -20 "$FLEET_DIR/dockerd.log" >&2
+  fail "the second dockerd did not start"
+}
+fleet_stop() {
+  [[ -s $FLEET_DIR/started.pid ]] || return 0
+  DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 $COMPOSE down -v --remove-orphans >/dev/null 2>&1 || true
+  local pid
+  pid=$(<"$FLEET_DIR/started.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in {1..60}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  rm -f "$FLEET_DIR/started.pid"
+  umount -R "$FLEET_DIR/exec" "$FLEET_DIR/data" 2>/dev/null || true
+  rm -rf "$FLEET_DIR"
 }
 trap cleanup EXIT
 
@@ -196,10 +243,52 @@ id=$(docker run -d --rm "$BUSYBOX" true)
 n=$(AGENT=readonly wait_alerts 1 "$id")
 [[ $n == 1 ]] || fail "the read-only collector's alert: $n, want 1"
 say "the four images run read-only as uid $(docker exec "$P-ro-decoder" id -u); the read-only collector's event arrived"
-
-# ---- down -v leaves nothing behind ----
 docker rm -f "${extra[@]}" >/dev/null
 extra=()
+
+# ---- the fleet recipe: a collector on another engine, through an outage of the central Kafka ----
+if ((FLEET)); then
+  t0=$(date +%s)
+  fleet_start
+  # The collector image (and the test's busybox) reach the other host as from a registry.
+  docker save "dockwatch/collector:${DOCKWATCH_TAG:-0.1.0}" "$BUSYBOX" | docker -H "$HOST2" load >/dev/null
+  say "second engine up, images loaded in $(since "$t0")s"
+  (
+    # On the other host, as the README's fleet commands:
+    export DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 DOCKER_SOCKET=$FLEET_DIR/docker.sock
+    export DOCKER_GID=$(stat -c %g "$FLEET_DIR/docker.sock")
+    export COLLECTOR_KAFKA_BROKERS=$KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT
+    export AGENT_ID=002 AGENT_NAME=host2 AGENT_IP=$HOST_IP
+    $COMPOSE up -d --no-deps collector
+  )
+  c2=$(DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 $COMPOSE ps -q collector)
+  t=$(date +%s)
+  until [[ $(docker -H "$HOST2" inspect -f '{{.State.Health.Status}}' "$c2") == healthy ]]; do
+    (($(date +%s) - t > 180)) && { docker -H "$HOST2" logs --tail=30 "$c2" >&2; fail "host2's collector not healthy within 180s"; }
+    sleep 2
+  done
+  ids2=()
+  feed2() { local i; for ((i = 0; i < $1; i++)); do ids2+=("$(docker -H "$HOST2" run -d --rm "$BUSYBOX" true)"); done; }
+  feed2 3
+  n=$(AGENT=host2 wait_alerts 3 "${ids2[@]}")
+  [[ $n == 3 ]] || fail "host2: $n alerts for 3 containers before the outage"
+  say "host2's containers arrive as agent host2"
+  $COMPOSE stop kafka
+  t0=$(date +%s)
+  feed2 "$BATCH" # while the central Kafka is down: the collector spools
+  sleep 20
+  $COMPOSE start kafka
+  want=${#ids2[@]}
+  n=$(AGENT=host2 wait_alerts "$want" "${ids2[@]}")
+  [[ $n == "$want" ]] || fail "host2: $n alerts for $want containers after the outage"
+  say "central Kafka stopped for $(since "$t0")s (restart included): all $want of host2's containers arrived"
+  DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 $COMPOSE down -v --remove-orphans
+  left=$(docker -H "$HOST2" ps -aq; docker -H "$HOST2" volume ls -q --filter "label=com.docker.compose.project=$P-host2")
+  [[ -z $left ]] || fail "left behind on host2 by down -v: $left"
+  fleet_stop
+fi
+
+# ---- down -v leaves nothing behind ----
 t0=$(date +%s)
 $COMPOSE down -v --remove-orphans
 label=com.docker.compose.project=$P
