@@ -13,7 +13,7 @@
 #   5. each service image runs with a read-only root filesystem as a non-root user (a second
 #      collector so started, under another agent name, carries a container to its alert);
 #   6. the fleet recipe (COMPOSE_TEST_FLEET=0 skips it): a second Docker engine on this
-#      machine (own socket, data root, exec root, pid file, no default bridge, no iptables
+#      machine (own socket, data root, exec root, pid file, bridge, address pool, no iptables
 #      rules) stands for another host and runs only the collector, as the README says, pointed
 #      at the central Kafka's EXTERNAL listener on this host's address; its containers' alerts
 #      carry its own agent; with the central Kafka stopped meanwhile, none is lost;
@@ -52,7 +52,8 @@ fi
 
 # ---- the commands of the README (project name and host ports made unique here) ----
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-dwtest$$}
-export DOCKER_GID=$(stat -c %g /var/run/docker.sock)
+DOCKER_GID=$(stat -c %g /var/run/docker.sock)
+export DOCKER_GID
 export ES_PORT=${ES_PORT:-$(free_port)} KAFKA_EXTERNAL_PORT=${KAFKA_EXTERNAL_PORT:-$(free_port)}
 export AGENT_ID=001 AGENT_NAME=central
 # This machine's engine cannot grant Elasticsearch the limits the compose file asks for by
@@ -60,7 +61,7 @@ export AGENT_ID=001 AGENT_NAME=central
 if [[ $(ulimit -Hl) != unlimited ]]; then
   export ES_MEMORY_LOCK=false ES_MEMLOCK=$(($(ulimit -Hl) * 1024))
 fi
-(($(ulimit -Hn) < 65536)) && export ES_NOFILE=$(ulimit -Hn)
+if (($(ulimit -Hn) < 65536)); then ES_NOFILE=$(ulimit -Hn) && export ES_NOFILE; fi
 FLEET=${COMPOSE_TEST_FLEET:-1}
 if ((FLEET)); then
   # Collectors elsewhere reach the central Kafka at this host's own address.
@@ -89,13 +90,18 @@ cleanup() {
 }
 # The second "host": its own dockerd (and the containerd it starts), nothing shared with the
 # first engine but the kernel; no iptables rules of its own (they would rewrite the first
-# engine's chains) and no default bridge (docker0 is the first engine's); compose's network
-# there takes addresses from a pool of its own.
+# engine's chains). Its default bridge is one made here: never --bridge=none, with which
+# dockerd deletes a "docker0" it finds, the first engine's bridge. Compose's network there
+# takes addresses from a pool of its own.
+FLEET_BRIDGE=dwh2-$$
 fleet_start() {
   mkdir -p "$FLEET_DIR"
+  ip link add "$FLEET_BRIDGE" type bridge
+  ip addr add 10.213.255.1/24 dev "$FLEET_BRIDGE"
+  ip link set "$FLEET_BRIDGE" up
   setsid dockerd --host "$HOST2" --data-root "$FLEET_DIR/data" --exec-root "$FLEET_DIR/exec" \
-    --pidfile "$FLEET_DIR/dockerd.pid" --bridge=none --iptables=false --ip-masq=false \
-    --default-address-pool base=10.213.0.0/16,size=24 </dev/null >"$FLEET_DIR/dockerd.log" 2>&1 &
+    --pidfile "$FLEET_DIR/dockerd.pid" --bridge="$FLEET_BRIDGE" --iptables=false --ip-masq=false \
+    --default-address-pool base=10.213.0.0/17,size=24 </dev/null >"$FLEET_DIR/dockerd.log" 2>&1 &
   echo $! >"$FLEET_DIR/started.pid"
   local i
   for i in {1..60}; do docker -H "$HOST2" info >/dev/null 2>&1 && return 0; sleep 1; done
@@ -112,6 +118,7 @@ fleet_stop() {
   rm -f "$FLEET_DIR/started.pid"
   umount -R "$FLEET_DIR/exec" "$FLEET_DIR/data" 2>/dev/null || true
   rm -rf "$FLEET_DIR"
+  ip link del "$FLEET_BRIDGE" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -125,9 +132,11 @@ done
 # wait_healthy SECONDS: until every running container of the project is healthy (kafka-init
 # has exited 0 by then: the services start only after it).
 wait_healthy() {
-  local limit=$1 t=$(date +%s) ids states
+  local limit=$1 t ids states
+  t=$(date +%s)
   while :; do
     ids=$($COMPOSE ps -q)
+    # shellcheck disable=SC2086 # one id per word
     states=$(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.ExitCode}}{{end}}' $ids)
     ! grep -vE ' running healthy$| exited 0$' <<<"$states" >/dev/null && return 0
     grep -E ' exited [1-9]' <<<"$states" && fail "a container exited"
@@ -153,7 +162,8 @@ started_query() { # CONTAINER-ID... [-- AGENT]: 87903 alerts of those containers
     "${AGENT:-$agent}" "${ids%,}"
 }
 wait_alerts() { # EXPECTED CONTAINER-ID...: until that many alerts, at most 180s
-  local want=$1 t=$(date +%s) n=0
+  local want=$1 t n=0
+  t=$(date +%s)
   shift
   while (($(date +%s) - t < 180)); do
     n=$(es_count "$(started_query "$@")" 2>/dev/null || echo 0)
@@ -240,7 +250,7 @@ for s in "${SERVICES[@]}"; do
   [[ $touch_out == *"Read-only file system"* ]] || fail "$c: root filesystem is writable ($touch_out)"
 done
 id=$(docker run -d --rm "$BUSYBOX" true)
-n=$(AGENT=readonly wait_alerts 1 "$id")
+n=$(AGENT="readonly" wait_alerts 1 "$id")
 [[ $n == 1 ]] || fail "the read-only collector's alert: $n, want 1"
 say "the four images run read-only as uid $(docker exec "$P-ro-decoder" id -u); the read-only collector's event arrived"
 docker rm -f "${extra[@]}" >/dev/null
@@ -256,7 +266,8 @@ if ((FLEET)); then
   (
     # On the other host, as the README's fleet commands:
     export DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 DOCKER_SOCKET=$FLEET_DIR/docker.sock
-    export DOCKER_GID=$(stat -c %g "$FLEET_DIR/docker.sock")
+    DOCKER_GID=$(stat -c %g "$FLEET_DIR/docker.sock")
+    export DOCKER_GID
     export COLLECTOR_KAFKA_BROKERS=$KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT
     export AGENT_ID=002 AGENT_NAME=host2 AGENT_IP=$HOST_IP
     $COMPOSE up -d --no-deps collector
