@@ -6,12 +6,13 @@
 # docker-compose.yml builds all four this way. Stages:
 #   manifests  the root package.json + lockfile and every workspace package.json,
 #              so `npm ci` stays cached until a dependency changes
-#   build      full install (dev deps: typescript, turbo), then
-#              `turbo run build --filter=@dockwatch/$SERVICE...` (the service and
-#              the workspace libs it depends on); collects package.json + dist/
+#   build      full install (dev deps: typescript, turbo), then `turbo run build`
+#              of the four services and the workspace libs they depend on (shared
+#              by the four builds); collects $SERVICE's package.json + dist/
+#   addons     the native addons (re2, better-sqlite3) compiled once
 #   prod-deps  `npm ci --omit=dev --workspace=@dockwatch/$SERVICE`: only the
-#              runtime dependencies of that one service
-#   runtime    node:20 slim + prod deps + compiled code, as the non-root user
+#              runtime dependencies of that one service, with the compiled addons
+#   runtime    NODE_IMAGE + prod deps + compiled code, as the non-root user
 #              `node`; one final stage per service (svc-*) sets its CMD and
 #              default HEALTH_PORT, and the last line selects it
 #
@@ -26,10 +27,13 @@
 # package.json's allowScripts: ssh2/cpu-features fall back to JS and esbuild is
 # not used in the image. The two native addons a service needs at run time
 # (re2 for the rules, better-sqlite3 for the collector's spool) are rebuilt
-# explicitly in prod-deps, against the image's own Node headers.
+# explicitly in the addons stage, against the image's own Node headers.
 
 # Declared before the first FROM so `FROM svc-${SERVICE}` can use it.
 ARG SERVICE
+# Any Debian-based Node 20 image with npm and a user `node`: the official one by default, or
+# the one `infra/local images` builds from Debian packages where no registry is reachable
+# (--build-arg NODE_IMAGE=dockwatch/node:20-<hash>; compose passes $NODE_IMAGE).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- manifests ---------------------------------------------------------------
@@ -43,17 +47,21 @@ RUN mkdir /manifests \
 
 # ---- build -------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
-ARG SERVICE
-RUN case "${SERVICE}" in \
-      collector|decoder|rules|sink) ;; \
-      *) echo "build arg SERVICE must be collector, decoder, rules or sink (got '${SERVICE}')" >&2; exit 1 ;; \
-    esac
 ENV TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI=true
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN npx turbo run build --filter=@dockwatch/${SERVICE}...
+# All four services at once (and the libs they use): nothing above depends on SERVICE, so
+# compose's four builds share these layers and compile once.
+RUN npx turbo run build --filter=@dockwatch/collector... --filter=@dockwatch/decoder... \
+      --filter=@dockwatch/rules... --filter=@dockwatch/sink...
+# SERVICE only from here on: an ARG is part of the cache key of every RUN after it.
+ARG SERVICE
+RUN case "${SERVICE}" in \
+      collector|decoder|rules|sink) ;; \
+      *) echo "build arg SERVICE must be collector, decoder, rules or sink (got '${SERVICE}')" >&2; exit 1 ;; \
+    esac
 # The runtime tree: every workspace's package.json (the node_modules/@dockwatch/*
 # links resolve through them), the dist/ of what was built, the Avro schemas
 # (read at run time by @dockwatch/codec). No sources, no tests.
@@ -70,18 +78,46 @@ RUN mkdir /out \
     done \
  && test -f "/out/services/${SERVICE}/dist/main.js"
 
-# ---- prod-deps ---------------------------------------------------------------
-FROM ${NODE_IMAGE} AS prod-deps
-ARG SERVICE
+# ---- addons ------------------------------------------------------------------
+# The native addons (re2 for the rules, better-sqlite3 for the collector's spool), compiled
+# once for all four services: same lockfile, same versions. They build against the headers of
+# the image's own node, under its prefix: /usr/local in the official image (headers
+# included), /usr in a Debian one (headers from libnode-dev, installed only when missing).
+FROM ${NODE_IMAGE} AS addons
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
+RUN nodedir=$(node -p 'require("path").resolve(process.execPath, "../..")') \
+ && pkgs="python3 make g++" \
+ && if [ ! -f "${nodedir}/include/node/node.h" ]; then pkgs="${pkgs} libnode-dev"; fi \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends ${pkgs} \
  && rm -rf /var/lib/apt/lists/*
+RUN nodedir=$(node -p 'require("path").resolve(process.execPath, "../..")') \
+ && npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/collector \
+      --workspace=@dockwatch/decoder --workspace=@dockwatch/rules --workspace=@dockwatch/sink \
+ && mkdir /addons \
+ && for addon in re2 better-sqlite3; do \
+      npm rebuild "${addon}" --nodedir="${nodedir}" \
+      && mkdir "/addons/${addon}" && cp node_modules/${addon}/build/Release/*.node "/addons/${addon}/" || exit 1; \
+    done
+
+# ---- prod-deps ---------------------------------------------------------------
+# Only the runtime dependencies of the one service, with the compiled addons put in place
+# (just the .node files, not the compiler's objects), and loaded once to prove they work.
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+COPY --from=addons /addons/ /addons/
+ARG SERVICE
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace=@dockwatch/${SERVICE} \
  && for addon in re2 better-sqlite3; do \
-      if [ -d "node_modules/${addon}" ]; then npm rebuild "${addon}" --nodedir=/usr/local || exit 1; fi; \
-    done
+      if [ -d "node_modules/${addon}" ]; then \
+        mkdir -p "node_modules/${addon}/build/Release" \
+        && cp /addons/${addon}/*.node "node_modules/${addon}/build/Release/" || exit 1; \
+      fi; \
+    done \
+ && if [ -d node_modules/re2 ]; then node -e 'new (require("re2"))("a+").test("aa")'; fi \
+ && if [ -d node_modules/better-sqlite3 ]; then node -e 'new (require("better-sqlite3"))(":memory:").close()'; fi
 
 # ---- runtime -----------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
