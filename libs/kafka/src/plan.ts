@@ -1,5 +1,5 @@
 import { classify, errorCode } from "@dockwatch/errors";
-import { SpanKind, contextFromHeaders, inSpan, traceHeaders } from "@dockwatch/telemetry";
+import { SpanKind, contextFromHeaders, failSpan, inSpan, linkFromHeaders, startSpan, traceHeaders, type Link, type Span } from "@dockwatch/telemetry";
 import { deadLetter, type OutputRecord, type SourceRecord } from "./records.js";
 
 /** What a transform emits for one input: zero or more values for the output topic. */
@@ -16,6 +16,14 @@ export interface StageLogic<In, Out> {
   decode(value: Buffer): Promise<In>;
   /** Throws a RecordError for an input it cannot handle, a DependencyError when a dependency failed. */
   transform(input: In, record: SourceRecord): Emitted<Out>[] | Promise<Emitted<Out>[]>;
+  /**
+   * The transform of a whole batch at once (the stage uses it instead of
+   * transform when given): the same outputs per input, in order, but free to
+   * share work across the batch (one Redis round trip for all). An input it
+   * cannot handle comes back as `{ error }`, judged as a throw of transform
+   * would be (a RecordError dead-letters that record); a throw fails the batch.
+   */
+  transformBatch?(items: Array<{ input: In; record: SourceRecord }>): Promise<Array<Emitted<Out>[] | { error: unknown }>>;
   /** Throws a RecordError for an output that cannot be written (too large, not the schema). */
   encode(value: Out): Buffer;
   /** Records larger than this are dead-lettered unread. */
@@ -80,4 +88,115 @@ export async function processRecord<In, Out>(logic: StageLogic<In, Out>, record:
     }
     return { kind: "output", records };
   });
+}
+
+/** Span links kept per batch span (the SDK's default link limit). */
+const MAX_LINKS = 128;
+
+/** The trace headers of a consumed record, as an output record carries them on. */
+function carriedTraceHeaders(record: SourceRecord): Record<string, string> | undefined {
+  const first = (v: SourceRecord["headers"][string]) => (Array.isArray(v) ? v[0] : v);
+  const parent = first(record.headers.traceparent);
+  if (parent === undefined) return undefined;
+  const state = first(record.headers.tracestate);
+  return state === undefined ? { traceparent: parent.toString() } : { traceparent: parent.toString(), tracestate: state.toString() };
+}
+
+/**
+ * processRecord for a whole batch, in order, with the same outcome per record
+ * (output records or one dead letter with its reason), but with the
+ * per-batch costs paid once: one span for the batch instead of one per record
+ * (CONSUMER, linked to the records' own trace contexts, up to the SDK's link
+ * limit), and logic.transformBatch when the stage has one. Trace context
+ * still flows record by record: an output record carries its input's
+ * traceparent/tracestate on unchanged, so the next stage continues the
+ * record's own trace (from the collector); a record that came without one
+ * gets the batch span's context. Errors follow processRecord's rule: a
+ * RecordError dead-letters its record, anything else rejects the batch.
+ */
+export async function processBatch<In, Out>(logic: StageLogic<In, Out>, records: SourceRecord[]): Promise<Outcome[]> {
+  const first = records[0];
+  if (first === undefined) return [];
+  const links: Link[] = [];
+  for (const record of records.slice(0, MAX_LINKS)) {
+    const link = linkFromHeaders(record.headers);
+    if (link) links.push(link);
+  }
+  const { span, ctx } = startSpan(`${logic.stage} process`, contextFromHeaders(undefined), SpanKind.CONSUMER, links);
+  try {
+    return await processBatchIn(logic, records, span, traceHeaders(ctx));
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+async function processBatchIn<In, Out>(logic: StageLogic<In, Out>, records: SourceRecord[], span: Span, batchHeaders: Record<string, string>): Promise<Outcome[]> {
+  const first = records[0]!;
+  span.setAttribute("messaging.source.name", first.topic);
+  span.setAttribute("messaging.kafka.source.partition", first.partition);
+  span.setAttribute("messaging.kafka.message.offset", first.offset);
+  span.setAttribute("messaging.batch.message_count", records.length);
+  const dead = (record: SourceRecord, reason: string, error: string, cause?: unknown): Outcome => ({
+    kind: "dead",
+    reason,
+    error,
+    record: deadLetter(record, logic.dlqTopic, logic.stage, reason, error),
+    ...(cause !== undefined ? { cause } : {}),
+  });
+  const deadOrThrow = (record: SourceRecord, err: unknown): Outcome => {
+    if (classify(err) !== "record") throw err;
+    return dead(record, errorCode(err), (err as Error).message, err);
+  };
+  const outcomes: Array<Outcome | undefined> = new Array(records.length);
+  const decoded: Array<{ input: In; record: SourceRecord; at: number }> = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    if (record.value === null) {
+      outcomes[i] = dead(record, "empty", "record has no value");
+    } else if (logic.maxMessageBytes !== undefined && record.value.length > logic.maxMessageBytes) {
+      outcomes[i] = dead(record, "too-large", `record of ${record.value.length} bytes exceeds the limit of ${logic.maxMessageBytes}`);
+    } else {
+      try {
+        decoded.push({ input: await logic.decode(record.value), record, at: i });
+      } catch (err) {
+        outcomes[i] = deadOrThrow(record, err);
+      }
+    }
+  }
+  let transformed: Array<Emitted<Out>[] | { error: unknown }>;
+  if (logic.transformBatch) {
+    transformed = decoded.length > 0 ? await logic.transformBatch(decoded.map(({ input, record }) => ({ input, record }))) : [];
+    if (transformed.length !== decoded.length) throw new Error(`${logic.stage}: transformBatch answered ${transformed.length} results for ${decoded.length} inputs`);
+  } else {
+    transformed = [];
+    for (const { input, record } of decoded) {
+      try {
+        transformed.push(await logic.transform(input, record));
+      } catch (err) {
+        transformed.push({ error: err });
+      }
+    }
+  }
+  decoded.forEach(({ record, at }, j) => {
+    const result = transformed[j]!;
+    if (!Array.isArray(result)) {
+      outcomes[at] = deadOrThrow(record, result.error);
+      return;
+    }
+    const headers = carriedTraceHeaders(record) ?? batchHeaders;
+    const out: OutputRecord[] = [];
+    for (const e of result) {
+      try {
+        out.push({ topic: logic.outputTopic, key: e.key, value: logic.encode(e.value), headers });
+      } catch (err) {
+        outcomes[at] = deadOrThrow(record, err);
+        return;
+      }
+    }
+    outcomes[at] = { kind: "output", records: out };
+  });
+  return outcomes as Outcome[];
 }
