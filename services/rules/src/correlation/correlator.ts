@@ -104,9 +104,12 @@ export function createRedisCorrelator(redis: Redis, opts: RedisCorrelatorOptions
     async observeMany(observations) {
       if (observations.length === 0) return [];
       const steps = observations.map(step);
-      const pipeline = redis.pipeline() as unknown as CorrelationCommands & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-      // Queued, not sent: exec() sends them and settles each; their own promises are not awaited.
-      for (const { args } of steps) void pipeline.dockwatchCorrelate(...args);
+      // A pipeline's command methods queue (and return the pipeline); exec() sends them all and settles each.
+      const pipeline = redis.pipeline() as unknown as {
+        dockwatchCorrelate(...args: Parameters<CorrelationCommands["dockwatchCorrelate"]>): unknown;
+        exec(): Promise<Array<[Error | null, unknown]> | null>;
+      };
+      for (const { args } of steps) pipeline.dockwatchCorrelate(...args);
       const replies = await redisCall(`correlate ${observations.length} observation(s)`, async () => {
         const r = await pipeline.exec();
         if (r === null || r.length !== steps.length) throw new Error(`pipeline answered ${r?.length ?? "nothing"} for ${steps.length} commands`);
