@@ -151,8 +151,33 @@ async function processBatchIn<In, Out>(logic: StageLogic<In, Out>, records: Sour
     return dead(record, errorCode(err), (err as Error).message, err);
   };
   const outcomes: Array<Outcome | undefined> = new Array(records.length);
+  // In slices, each decoded, transformed and encoded before the next: the
+  // decoded inputs and output values of a whole batch alive at once would
+  // survive the young-generation GC and cost old-generation collections
+  // (measured: GC from 8% to 22% of the rules' CPU); a slice of
+  // TRANSFORM_SLICE still shares one transformBatch (one Redis round trip).
+  const size = logic.transformBatch ? TRANSFORM_SLICE : 1;
+  for (let start = 0; start < records.length; start += size) {
+    await processSlice(logic, records, start, Math.min(records.length, start + size), outcomes, batchHeaders, dead, deadOrThrow);
+  }
+  return outcomes as Outcome[];
+}
+
+/** Records per transformBatch call: one Redis round trip per this many events, and that many events' objects alive at once. */
+export const TRANSFORM_SLICE = 128;
+
+async function processSlice<In, Out>(
+  logic: StageLogic<In, Out>,
+  records: SourceRecord[],
+  from: number,
+  to: number,
+  outcomes: Array<Outcome | undefined>,
+  batchHeaders: Record<string, string>,
+  dead: (record: SourceRecord, reason: string, error: string, cause?: unknown) => Outcome,
+  deadOrThrow: (record: SourceRecord, err: unknown) => Outcome,
+): Promise<void> {
   const decoded: Array<{ input: In; record: SourceRecord; at: number }> = [];
-  for (let i = 0; i < records.length; i++) {
+  for (let i = from; i < to; i++) {
     const record = records[i]!;
     if (record.value === null) {
       outcomes[i] = dead(record, "empty", "record has no value");
@@ -198,5 +223,4 @@ async function processBatchIn<In, Out>(logic: StageLogic<In, Out>, records: Sour
     }
     outcomes[at] = { kind: "output", records: out };
   });
-  return outcomes as Outcome[];
 }
