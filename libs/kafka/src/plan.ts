@@ -1,5 +1,5 @@
 import { classify, errorCode } from "@dockwatch/errors";
-import { SpanKind, contextFromHeaders, failSpan, inSpan, linkFromHeaders, startSpan, traceHeaders, type Link, type Span } from "@dockwatch/telemetry";
+import { SpanKind, contextFromHeaders, failSpan, inSpan, startSpan, traceHeaders, type Span } from "@dockwatch/telemetry";
 import { deadLetter, type OutputRecord, type SourceRecord } from "./records.js";
 
 /** What a transform emits for one input: zero or more values for the output topic. */
@@ -90,55 +90,31 @@ export async function processRecord<In, Out>(logic: StageLogic<In, Out>, record:
   });
 }
 
-/** Span links kept per batch span (the SDK's default link limit). */
-const MAX_LINKS = 128;
-
-/** The trace headers of a consumed record, as an output record carries them on. */
-function carriedTraceHeaders(record: SourceRecord): Record<string, string> | undefined {
-  const first = (v: SourceRecord["headers"][string]) => (Array.isArray(v) ? v[0] : v);
-  const parent = first(record.headers.traceparent);
-  if (parent === undefined) return undefined;
-  const state = first(record.headers.tracestate);
-  return state === undefined ? { traceparent: parent.toString() } : { traceparent: parent.toString(), tracestate: state.toString() };
-}
-
 /**
  * processRecord for a whole batch, in order, with the same outcome per record
- * (output records or one dead letter with its reason), but with the
- * per-batch costs paid once: one span for the batch instead of one per record
- * (CONSUMER, linked to the records' own trace contexts, up to the SDK's link
- * limit), and logic.transformBatch when the stage has one. Trace context
- * still flows record by record: an output record carries its input's
- * traceparent/tracestate on unchanged, so the next stage continues the
- * record's own trace (from the collector); a record that came without one
- * gets the batch span's context. Errors follow processRecord's rule: a
- * RecordError dead-letters its record, anything else rejects the batch.
+ * (output records or one dead letter with its reason), with
+ * logic.transformBatch when the stage has one. Each record still gets its own
+ * span, the child of the trace context it carries (one trace per event, from
+ * the collector to the sink: services/cli's tracing test), and its outputs
+ * carry that span's context; but the span is only started and ended, not
+ * made the active context (no context.with per record, which keeps async
+ * hooks off every promise of the batch). Errors follow processRecord's rule:
+ * a RecordError dead-letters its record, anything else rejects the batch.
  */
 export async function processBatch<In, Out>(logic: StageLogic<In, Out>, records: SourceRecord[]): Promise<Outcome[]> {
-  const first = records[0];
-  if (first === undefined) return [];
-  const links: Link[] = [];
-  for (const record of records.slice(0, MAX_LINKS)) {
-    const link = linkFromHeaders(record.headers);
-    if (link) links.push(link);
-  }
-  const { span, ctx } = startSpan(`${logic.stage} process`, contextFromHeaders(undefined), SpanKind.CONSUMER, links);
+  if (records.length === 0) return [];
+  const spans: Span[] = [];
   try {
-    return await processBatchIn(logic, records, span, traceHeaders(ctx));
+    return await processBatchIn(logic, records, spans);
   } catch (err) {
-    failSpan(span, err);
+    for (const span of spans) failSpan(span, err);
     throw err;
   } finally {
-    span.end();
+    for (const span of spans) span.end();
   }
 }
 
-async function processBatchIn<In, Out>(logic: StageLogic<In, Out>, records: SourceRecord[], span: Span, batchHeaders: Record<string, string>): Promise<Outcome[]> {
-  const first = records[0]!;
-  span.setAttribute("messaging.source.name", first.topic);
-  span.setAttribute("messaging.kafka.source.partition", first.partition);
-  span.setAttribute("messaging.kafka.message.offset", first.offset);
-  span.setAttribute("messaging.batch.message_count", records.length);
+async function processBatchIn<In, Out>(logic: StageLogic<In, Out>, records: SourceRecord[], spans: Span[]): Promise<Outcome[]> {
   const dead = (record: SourceRecord, reason: string, error: string, cause?: unknown): Outcome => ({
     kind: "dead",
     reason,
@@ -158,7 +134,7 @@ async function processBatchIn<In, Out>(logic: StageLogic<In, Out>, records: Sour
   // TRANSFORM_SLICE still shares one transformBatch (one Redis round trip).
   const size = logic.transformBatch ? TRANSFORM_SLICE : 1;
   for (let start = 0; start < records.length; start += size) {
-    await processSlice(logic, records, start, Math.min(records.length, start + size), outcomes, batchHeaders, dead, deadOrThrow);
+    await processSlice(logic, records, start, Math.min(records.length, start + size), outcomes, spans, dead, deadOrThrow);
   }
   return outcomes as Outcome[];
 }
@@ -172,20 +148,25 @@ async function processSlice<In, Out>(
   from: number,
   to: number,
   outcomes: Array<Outcome | undefined>,
-  batchHeaders: Record<string, string>,
+  spans: Span[],
   dead: (record: SourceRecord, reason: string, error: string, cause?: unknown) => Outcome,
   deadOrThrow: (record: SourceRecord, err: unknown) => Outcome,
 ): Promise<void> {
-  const decoded: Array<{ input: In; record: SourceRecord; at: number }> = [];
+  const decoded: Array<{ input: In; record: SourceRecord; at: number; headers: Record<string, string> }> = [];
   for (let i = from; i < to; i++) {
     const record = records[i]!;
+    const { span, ctx } = startSpan(`${logic.stage} process`, contextFromHeaders(record.headers), SpanKind.CONSUMER);
+    spans.push(span);
+    span.setAttribute("messaging.source.name", record.topic);
+    span.setAttribute("messaging.kafka.source.partition", record.partition);
+    span.setAttribute("messaging.kafka.message.offset", record.offset);
     if (record.value === null) {
       outcomes[i] = dead(record, "empty", "record has no value");
     } else if (logic.maxMessageBytes !== undefined && record.value.length > logic.maxMessageBytes) {
       outcomes[i] = dead(record, "too-large", `record of ${record.value.length} bytes exceeds the limit of ${logic.maxMessageBytes}`);
     } else {
       try {
-        decoded.push({ input: await logic.decode(record.value), record, at: i });
+        decoded.push({ input: await logic.decode(record.value), record, at: i, headers: traceHeaders(ctx) });
       } catch (err) {
         outcomes[i] = deadOrThrow(record, err);
       }
@@ -205,13 +186,12 @@ async function processSlice<In, Out>(
       }
     }
   }
-  decoded.forEach(({ record, at }, j) => {
+  decoded.forEach(({ record, at, headers }, j) => {
     const result = transformed[j]!;
     if (!Array.isArray(result)) {
       outcomes[at] = deadOrThrow(record, result.error);
       return;
     }
-    const headers = carriedTraceHeaders(record) ?? batchHeaders;
     const out: OutputRecord[] = [];
     for (const e of result) {
       try {

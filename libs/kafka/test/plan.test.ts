@@ -113,7 +113,7 @@ describe("processRecord: transform or dead letter", () => {
   });
 });
 
-describe("processBatch: a batch's outcomes, one span", () => {
+describe("processBatch: a batch's outcomes", () => {
   const telemetry = startTelemetry("plan-batch-test", {});
   after(() => telemetry.shutdown());
   const parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -133,12 +133,15 @@ describe("processBatch: a batch's outcomes, one span", () => {
     assert.equal(dead.kind === "dead" && dead.record.headers[DLQ_HEADERS.offset], "4");
   });
 
-  it("an output carries its input's trace context on; an input without one gets the batch span's", async () => {
+  it("an output carries the context of its record's span, the child of the record's own trace context", async () => {
     const outcomes = await processBatch(logic(({ n }) => [{ key: null, value: { n } }]), [traced("1", "1"), record("2", "2")]);
     const headers = outcomes.map((o) => (o.kind === "output" ? String(o.records[0]!.headers.traceparent) : ""));
-    assert.equal(headers[0], parent);
+    const [, traceId, parentSpan] = parent.split("-");
+    const [, outTrace, outSpan] = headers[0]!.split("-");
+    assert.equal(outTrace, traceId, "the same trace");
+    assert.notEqual(outSpan, parentSpan, "a new span in it");
     assert.match(headers[1]!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-    assert.notEqual(headers[1], parent);
+    assert.notEqual(headers[1]!.split("-")[1], traceId, "a record without context starts its own trace");
   });
 
   it("uses transformBatch when the logic has one; its { error } is judged like a throw", async () => {

@@ -1,8 +1,8 @@
-import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Link, type Span } from "@opentelemetry/api";
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { NodeSDK, tracing } from "@opentelemetry/sdk-node";
 
-export type { Context, Link, Span };
+export type { Context, Span };
 export { SpanKind, context };
 
 export interface Telemetry {
@@ -63,13 +63,6 @@ export function contextFromHeaders(headers: KafkaHeaders | undefined): Context {
   return headers ? propagation.extract(context.active(), headers, headerGetter) : context.active();
 }
 
-/** A span link to the trace context a Kafka message carries (for a span over a batch of them), or undefined without one. */
-export function linkFromHeaders(headers: KafkaHeaders | undefined): Link | undefined {
-  if (!headers) return undefined;
-  const linked = trace.getSpanContext(propagation.extract(context.active(), headers, headerGetter));
-  return linked ? { context: linked } : undefined;
-}
-
 /** Marks a span failed by `err`. */
 export function failSpan(span: Span, err: unknown): void {
   span.recordException(err as Error);
@@ -106,7 +99,7 @@ export async function inSpan<T>(
 }
 
 /** Starts a span the caller ends itself (for work that spans callbacks). */
-export function startSpan(name: string, parent: Context, kind: SpanKind, links: Link[] = []): { span: Span; ctx: Context } {
-  const span = tracer().startSpan(name, links.length > 0 ? { kind, links } : { kind }, parent);
+export function startSpan(name: string, parent: Context, kind: SpanKind): { span: Span; ctx: Context } {
+  const span = tracer().startSpan(name, { kind }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }

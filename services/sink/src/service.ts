@@ -22,7 +22,7 @@ import { ElasticsearchError, classifyWriteFailure, createElasticsearchClient, es
 import { DependencyError, classify, errorCode } from "@dockwatch/errors";
 import { createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
-import { SpanKind, contextFromHeaders, failSpan, linkFromHeaders, startSpan, type Link } from "@dockwatch/telemetry";
+import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
 import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, type BulkDoc, type ItemOutcome } from "./bulk.js";
 import { coalesce } from "./coalesce.js";
@@ -185,24 +185,16 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
 
   // The batches of one fetch (every partition's, handled concurrently) are
   // indexed as one round: one `_bulk` per SINK_BULK_MAX_BYTES instead of one
-  // or two per partition (coalesce.ts). One span per round, linked to the
-  // alerts' own trace contexts (the rules' spans), as the stage runner does.
+  // or two per partition (coalesce.ts). One span per alert, child of the
+  // rules' span carried in its headers: the last hop of the trace that
+  // started at the collector.
   const indexCoalesced = coalesce<SourceRecord>(async ({ batches, signal }) => {
     const records = batches.flat();
-    const links: Link[] = [];
-    for (const r of records.slice(0, 128)) {
-      const link = linkFromHeaders(r.headers);
-      if (link) links.push(link);
-    }
-    const { span } = startSpan("sink index", contextFromHeaders(undefined), SpanKind.CONSUMER, links);
-    span.setAttribute("messaging.batch.message_count", records.length);
+    const spans = records.map((r) => startSpan("sink index", contextFromHeaders(r.headers), SpanKind.CONSUMER).span);
     try {
       await indexBatch(records, signal);
-    } catch (err) {
-      failSpan(span, err);
-      throw err;
     } finally {
-      span.end();
+      for (const span of spans) span.end();
     }
   });
 
