@@ -4,7 +4,7 @@ import type { RetrySettings } from "@dockwatch/config";
 import { createBatchConsumer, type BatchConsumer } from "./batch-consumer.js";
 import { errorCode } from "@dockwatch/errors";
 import { isRefusedRecord, kafkaCall, needsNewSession } from "./errors.js";
-import { processRecord, type StageLogic } from "./plan.js";
+import { processBatch, type StageLogic } from "./plan.js";
 import { deadLetterHeaders, type OutputRecord } from "./records.js";
 import type { SessionProducer } from "./session-producer.js";
 
@@ -116,7 +116,8 @@ export async function sendRecords(producer: Producer | SessionProducer, records:
 }
 
 /**
- * consume -> pure transform -> produce, as one consumer-group member. A record
+ * consume -> pure transform -> produce, as one consumer-group member, a batch
+ * at a time (processBatch: one span per batch, logic.transformBatch). A record
  * whose decode, transform or encode throws a RecordError goes to the DLQ with
  * its code as the reason and the partition moves on; any other failure is the
  * batch consumer's to retry (or to stop the service on). Offsets are committed
@@ -134,8 +135,10 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
     async handleBatch(records) {
       const out: OutputRecord[] = [];
       let dead = 0;
-      for (const record of records) {
-        const outcome = await processRecord(logic, record);
+      const outcomes = await processBatch(logic, records);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const outcome = outcomes[i]!;
         if (outcome.kind === "output") {
           out.push(...outcome.records);
         } else {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { DependencyError, RecordError } from "@dockwatch/errors";
 import { startTelemetry } from "@dockwatch/telemetry";
-import { DLQ_HEADERS, deadLetter, processRecord, toTopicMessages, type SourceRecord, type StageLogic } from "../src/index.js";
+import { DLQ_HEADERS, deadLetter, processBatch, processRecord, toTopicMessages, type SourceRecord, type StageLogic } from "../src/index.js";
 
 
 interface Num {
@@ -110,6 +110,51 @@ describe("processRecord: transform or dead letter", () => {
     const l = { ...logic(() => [{ key: null, value: { n: 1 } }]), encode: () => { throw new RecordError("encode-failed", "bad value"); } };
     const outcome = await processRecord(l, record("1"));
     assert.equal(outcome.kind === "dead" && outcome.reason, "encode-failed");
+  });
+});
+
+describe("processBatch: a batch's outcomes", () => {
+  const telemetry = startTelemetry("plan-batch-test", {});
+  after(() => telemetry.shutdown());
+  const parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const traced = (value: string | null, offset: string) => ({ ...record(value, offset), headers: { traceparent: Buffer.from(parent), "x-original": Buffer.from("kept") } });
+
+  it("gives each record processRecord's outcome, in order, dead letters included", async () => {
+    const l = logic(({ n }) => {
+      if (n === 3) throw new RecordError("transform-failed", "three");
+      return [{ key: "k", value: { n: n * 2 } }];
+    });
+    const outcomes = await processBatch(l, [record("1", "1"), record("x", "2"), record(null, "3"), record("3", "4"), record("4", "5")]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.kind === "output" ? o.records.map((r) => r.value.toString()).join(",") : o.reason)),
+      ["2", "malformed", "empty", "transform-failed", "8"],
+    );
+    const dead = outcomes[3]!;
+    assert.equal(dead.kind === "dead" && dead.record.headers[DLQ_HEADERS.offset], "4");
+  });
+
+  it("an output carries the context of its record's span, the child of the record's own trace context", async () => {
+    const outcomes = await processBatch(logic(({ n }) => [{ key: null, value: { n } }]), [traced("1", "1"), record("2", "2")]);
+    const headers = outcomes.map((o) => (o.kind === "output" ? String(o.records[0]!.headers.traceparent) : ""));
+    const [, traceId, parentSpan] = parent.split("-");
+    const [, outTrace, outSpan] = headers[0]!.split("-");
+    assert.equal(outTrace, traceId, "the same trace");
+    assert.notEqual(outSpan, parentSpan, "a new span in it");
+    assert.match(headers[1]!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    assert.notEqual(headers[1]!.split("-")[1], traceId, "a record without context starts its own trace");
+  });
+
+  it("uses transformBatch when the logic has one; its { error } is judged like a throw", async () => {
+    const l: StageLogic<Num, Num> = {
+      ...logic(() => assert.fail("transform is not called")),
+      transformBatch: async (items) => items.map(({ input }) => (input.n === 2 ? { error: new RecordError("no-actor", "two") } : [{ key: null, value: { n: input.n + 10 } }])),
+    };
+    const outcomes = await processBatch(l, [record("1", "1"), record("2", "2"), record("3", "3")]);
+    assert.deepEqual(outcomes.map((o) => (o.kind === "output" ? o.records[0]!.value.toString() : o.reason)), ["11", "no-actor", "13"]);
+    const buggy: StageLogic<Num, Num> = { ...l, transformBatch: async (items) => items.map(() => ({ error: new TypeError("bug") })) };
+    await assert.rejects(processBatch(buggy, [record("1")]), TypeError);
+    const down: StageLogic<Num, Num> = { ...l, transformBatch: async () => { throw new DependencyError("redis-unavailable", "down"); } };
+    await assert.rejects(processBatch(down, [record("1")]), DependencyError);
   });
 });
 

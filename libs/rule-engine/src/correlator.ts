@@ -27,4 +27,21 @@ export interface Correlator {
    * `dockwatch.correlation: "unavailable"`) instead of holding the pipeline.
    */
   observe(spec: FrequencySpec, groupKey: string, eventId: string, eventTimeMs: number): Promise<CorrelationHit | null>;
+  /**
+   * The same observations as that many observe() calls made one after
+   * another in this order, but in one round trip (a Redis pipeline): a
+   * Kafka batch's correlation costs one wait instead of one per event. One
+   * outcome per observation, in order; a rejected one carries the error
+   * observe() would have thrown. Optional: without it, evaluateEvents calls
+   * observe() sequentially.
+   */
+  observeMany?(observations: Observation[]): Promise<Array<PromiseSettledResult<CorrelationHit | null>>>;
+}
+
+/** One observe() call's arguments. */
+export interface Observation {
+  spec: FrequencySpec;
+  groupKey: string;
+  eventId: string;
+  eventTimeMs: number;
 }

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
 import { DependencyError } from "@dockwatch/errors";
-import type { CorrelationHit, Correlator, FrequencySpec } from "../src/index.js";
-import { SHIPPED_RULES_DIR, evaluate, evaluateEvent, loadRuleset } from "../src/index.js";
+import type { CorrelationHit, Correlator, FrequencySpec, Observation } from "../src/index.js";
+import { SHIPPED_RULES_DIR, evaluate, evaluateEvent, evaluateEvents, loadRuleset } from "../src/index.js";
 import { decodedEvent, testAlertContext } from "../src/testing.js";
 
 /**
@@ -105,5 +105,65 @@ describe("frequency rules through the Correlator interface", () => {
   it("a correlator bug (not retryable) is not mistaken for an outage", async () => {
     const buggy: Correlator = { observe: () => Promise.reject(new TypeError("boom")) };
     await assert.rejects(evaluate(die(0), ruleset, { minLevel: 3, ctx, correlator: buggy }), TypeError);
+  });
+});
+
+/** memoryCorrelator with observeMany: the same observations in order, as one call (the Redis pipeline's contract). */
+function batchCorrelator(failAt?: (call: number) => Error | undefined): Correlator & { calls: { spec: FrequencySpec; group: string; eventId: string }[]; batches: number } {
+  const inner = memoryCorrelator();
+  let n = 0;
+  const c = {
+    calls: inner.calls,
+    batches: 0,
+    observe: inner.observe,
+    async observeMany(observations: Observation[]): Promise<Array<PromiseSettledResult<CorrelationHit | null>>> {
+      c.batches += 1;
+      const out: Array<PromiseSettledResult<CorrelationHit | null>> = [];
+      for (const o of observations) {
+        const err = failAt?.(n++);
+        if (err) out.push({ status: "rejected", reason: err });
+        else out.push({ status: "fulfilled", value: await inner.observe(o.spec, o.groupKey, o.eventId, o.eventTimeMs) });
+      }
+      return out;
+    },
+  };
+  return c;
+}
+
+describe("evaluateEvents: a batch's correlation in one correlator call", () => {
+  const batch = [die(0), die(1), die(1), die(2, "c2"), die(2), die(3), die(4), die(5), die(6, "c1", "0")];
+  const summary = (results: Awaited<ReturnType<typeof evaluateEvents>>) =>
+    results.map((r) => ("error" in r ? "error" : `${r.correlation}:${r.alerts.map((a) => `${a.rule.id}/${a.id}`).join(",")}`));
+
+  it("gives every event the alerts that evaluateEvent one by one gives, with one observeMany call", async () => {
+    const one = memoryCorrelator();
+    const expected = [];
+    for (const e of batch) expected.push(await evaluateEvent(e, ruleset, { minLevel: 3, ctx, correlator: one }));
+    const many = batchCorrelator();
+    const results = await evaluateEvents(batch, ruleset, { minLevel: 3, ctx, correlator: many });
+    assert.equal(many.batches, 1);
+    assert.deepEqual(summary(results), summary(expected));
+    assert.deepEqual(many.calls, one.calls, "the same observations in the same order");
+    assert.ok(summary(results).some((s) => s.includes("130970")), "the batch fills the crash-loop window");
+  });
+
+  it("an observation that failed (retryable) marks its event unavailable and no other", async () => {
+    const many = batchCorrelator((call) => (call === 1 ? new DependencyError("redis-unavailable", "timeout") : undefined));
+    const results = await evaluateEvents([die(0), die(1), die(2)], ruleset, { minLevel: 3, ctx, correlator: many });
+    assert.deepEqual(
+      results.map((r) => ("error" in r ? "error" : `${r.correlation} ${r.alerts.map((a) => a.dockwatch.correlation).join(",")}`)),
+      ["ok ok", "unavailable unavailable", "ok ok"],
+    );
+  });
+
+  it("a correlator bug (not retryable) rejects the batch", async () => {
+    const many = batchCorrelator(() => new TypeError("boom"));
+    await assert.rejects(evaluateEvents([die(0)], ruleset, { minLevel: 3, ctx, correlator: many }), TypeError);
+  });
+
+  it("without observeMany, falls back to evaluateEvent per event", async () => {
+    const one = memoryCorrelator();
+    const results = await evaluateEvents(batch, ruleset, { minLevel: 3, ctx, correlator: one });
+    assert.equal(summary(results).filter((s) => s.includes("130970")).length, 1);
   });
 });

@@ -63,6 +63,12 @@ export function contextFromHeaders(headers: KafkaHeaders | undefined): Context {
   return headers ? propagation.extract(context.active(), headers, headerGetter) : context.active();
 }
 
+/** Marks a span failed by `err`. */
+export function failSpan(span: Span, err: unknown): void {
+  span.recordException(err as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
+}
+
 /** Writes the W3C trace context of `ctx` into Kafka message headers. */
 export function traceHeaders(ctx: Context): Record<string, string> {
   const carrier: Record<string, string> = {};

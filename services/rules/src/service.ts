@@ -1,4 +1,4 @@
-import type { Alert, DecodedEvent } from "@dockwatch/contracts";
+import type { Alert, CorrelationState, DecodedEvent } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS, alertDocument } from "@dockwatch/contracts";
 import {
   identitySettings,
@@ -11,11 +11,11 @@ import {
   type KafkaSettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
+import { createPipelineClients, createSessionProducer, createStage, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import { randomUUID } from "node:crypto";
 import { isRetryable } from "@dockwatch/errors";
-import { alertingSettings, chainAlerts, eventTimeMs, evaluateEvent, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type Heartbeat, type HostTransition } from "@dockwatch/rule-engine";
+import { alertingSettings, chainAlerts, eventTimeMs, evaluateEvent, evaluateEvents, heartbeatOf, hostAlertEvent, matchEvent, version, type AlertContext, type AlertingSettings, type Heartbeat, type HostTransition } from "@dockwatch/rule-engine";
 import {
   correlationSettings,
   createHostSweeper,
@@ -116,6 +116,17 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     }
   };
 
+  /** What follows an event's evaluation: the correlation-skip count and its heartbeat (a returned host's alert), then its alerts as records. */
+  const afterEvaluation = async (event: DecodedEvent, record: SourceRecord, alerts: Alert[], correlation: CorrelationState) => {
+    if (correlation === "unavailable") availability.skippedCorrelation();
+    const heartbeat = heartbeatOf(event, Date.now());
+    if (heartbeat) {
+      const returned = await hostSeen(heartbeat);
+      if (returned) alerts.push(...hostAlerts(returned));
+    }
+    return alerts.map((alert) => ({ key: record.key, value: alert }));
+  };
+
   // Alerts go out through a session renewed after the broker refused a record (kafkajs's idempotent session is then out of step).
   const output = createSessionProducer(clients.kafka, logger);
   const stage = createStage<DecodedEvent, Alert>({
@@ -133,13 +144,24 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
       async transform(event, record) {
         progress.processed(record.partition, eventTimeMs(event));
         const { alerts, correlation } = await evaluateEvent(event, holder.current(), { minLevel: config.alerting.minLevel, ctx: context(), correlator });
-        if (correlation === "unavailable") availability.skippedCorrelation();
-        const heartbeat = heartbeatOf(event, Date.now());
-        if (heartbeat) {
-          const returned = await hostSeen(heartbeat);
-          if (returned) alerts.push(...hostAlerts(returned));
+        return afterEvaluation(event, record, alerts, correlation);
+      },
+      // The stage's path: the batch's frequency-rule counting in one Redis
+      // pipeline (evaluateEvents, observeMany), not one round trip per event.
+      async transformBatch(items) {
+        for (const { input, record } of items) progress.processed(record.partition, eventTimeMs(input));
+        const evaluations = await evaluateEvents(
+          items.map((i) => i.input),
+          holder.current(),
+          { minLevel: config.alerting.minLevel, ctx: context(), correlator },
+        );
+        const out: Array<Array<{ key: Buffer | null; value: Alert }> | { error: unknown }> = [];
+        for (let i = 0; i < items.length; i++) {
+          const evaluation = evaluations[i]!;
+          const { input, record } = items[i]!;
+          out.push("error" in evaluation ? evaluation : await afterEvaluation(input, record, evaluation.alerts, evaluation.correlation));
         }
-        return alerts.map((alert) => ({ key: record.key, value: alert }));
+        return out;
       },
       encode,
     },

@@ -25,6 +25,7 @@ import { Metrics, startService, type Component, type Logger, type RunningService
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
 import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, sameAlert, type BulkDoc, type ItemOutcome } from "./bulk.js";
+import { coalesce } from "./coalesce.js";
 import { prepareElasticsearch } from "./elasticsearch.js";
 import { ITEM_RETRY_ATTEMPTS, indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
@@ -67,7 +68,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
       SINK_BULK_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
       SINK_FLUSH_INTERVAL: duration("1s"),
       SINK_FETCH_MAX_BYTES: int(10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
-      SINK_CONCURRENCY: int(1, 1, 64),
+      SINK_CONCURRENCY: int(16, 1, 64),
       ES_INDEX_REPLICAS: int(0, 0, 10),
       ALERT_RETENTION_DAYS: int(0, 0, 36_500),
       SINK_RETENTION_CHECK_INTERVAL: duration("1h"),
@@ -200,16 +201,22 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     maxWaitTimeInMs: config.flushIntervalMs,
     maxBytes: config.fetchMaxBytes,
     retry: config.retry,
-    async handleBatch(records, { signal }) {
-      // One span per alert, child of the rules' span carried in the headers: the
-      // last hop of the trace that started at the collector.
-      const spans = records.map((r) => startSpan("sink index", contextFromHeaders(r.headers), SpanKind.CONSUMER).span);
-      try {
-        await indexBatch(records, signal);
-      } finally {
-        for (const span of spans) span.end();
-      }
-    },
+    handleBatch: (records, { signal }) => indexCoalesced(records, signal),
+  });
+
+  // The batches of one fetch (every partition's, handled concurrently) are
+  // indexed as one round: one `_bulk` per SINK_BULK_MAX_BYTES instead of one
+  // or two per partition (coalesce.ts). One span per alert, child of the
+  // rules' span carried in its headers: the last hop of the trace that
+  // started at the collector.
+  const indexCoalesced = coalesce<SourceRecord>(async ({ batches, signal }) => {
+    const records = batches.flat();
+    const spans = records.map((r) => startSpan("sink index", contextFromHeaders(r.headers), SpanKind.CONSUMER).span);
+    try {
+      await indexBatch(records, signal);
+    } finally {
+      for (const span of spans) span.end();
+    }
   });
 
   async function indexBatch(records: SourceRecord[], signal: AbortSignal): Promise<void> {

@@ -7,7 +7,21 @@ import type { DecodedEvent } from "@dockwatch/contracts";
  * none. Objects at the end of the path are given as JSON.
  */
 export function fieldValues(event: DecodedEvent, path: string): string[] {
-  return valuesAt(event, path.split("."));
+  return valuesAt(event, splitPath(path));
+}
+
+// One split array per path string, so the dotted keys below are made once per
+// path too. Paths come from the ruleset (templates, same-field lists): few; the
+// bound only keeps an unusual caller from growing it without end.
+const splitCache = new Map<string, readonly string[]>();
+function splitPath(path: string): readonly string[] {
+  let parts = splitCache.get(path);
+  if (!parts) {
+    if (splitCache.size >= 10_000) splitCache.clear();
+    parts = path.split(".");
+    splitCache.set(path, parts);
+  }
+  return parts;
 }
 
 /** fieldValues with the path already split (compiled conditions split it once). */
@@ -32,10 +46,29 @@ function collect(cur: unknown, parts: readonly string[], i: number, out: string[
   collect(obj[parts[i]!], parts, i + 1, out);
   // A key with dots in it (Docker's attribute "role.new"), as Wazuh's JSON
   // decoder names it: docker.Actor.Attributes.role.new.
-  for (let j = i + 2; j <= parts.length; j++) {
-    const key = parts.slice(i, j).join(".");
-    if (Object.hasOwn(obj, key)) collect(obj[key], parts, j, out);
+  const dotted = dottedKeys(parts)[i]!;
+  for (let k = 0; k < dotted.length; k++) {
+    const key = dotted[k]!;
+    if (Object.hasOwn(obj, key)) collect(obj[key], parts, i + 2 + k, out);
   }
+}
+
+// The dotted keys a path can name from each of its positions (parts i..j-1
+// joined, for j from i+2), made once per path: matching walks the same
+// compiled paths for every event, and joining them anew on every walk was the
+// rule engine's top cost in the rules service's profile (issue 13).
+const dottedCache = new WeakMap<readonly string[], string[][]>();
+function dottedKeys(parts: readonly string[]): string[][] {
+  let keys = dottedCache.get(parts);
+  if (!keys) {
+    keys = parts.map((_, i) => {
+      const out: string[] = [];
+      for (let j = i + 2; j <= parts.length; j++) out.push(parts.slice(i, j).join("."));
+      return out;
+    });
+    dottedCache.set(parts, keys);
+  }
+  return keys;
 }
 
 /** The first value at a dotted path, or undefined. */

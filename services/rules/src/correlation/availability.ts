@@ -1,5 +1,5 @@
 import { DependencyError, isRetryable } from "@dockwatch/errors";
-import type { Correlator } from "@dockwatch/rule-engine";
+import type { CorrelationHit, Correlator } from "@dockwatch/rule-engine";
 import type { Logger, Metrics } from "@dockwatch/runtime";
 import type { Redis } from "ioredis";
 
@@ -112,7 +112,46 @@ export function trackAvailability(redis: Redis, opts: AvailabilityOptions): Corr
   };
 }
 
-/** The correlator through the availability guard: while Redis is unusable it fails at once (retryable, so evaluate degrades). */
+/**
+ * The correlator through the availability guard: while Redis is unusable it
+ * fails at once (retryable, so evaluate degrades). A batch (observeMany) is
+ * one guarded operation: unusable Redis rejects every observation at once, and
+ * a batch in which any observation failed counts as a failed command.
+ */
 export function whenAvailable(correlator: Correlator, availability: CorrelationAvailability): Correlator {
-  return { observe: (spec, group, eventId, eventTimeMs) => availability.guard(() => correlator.observe(spec, group, eventId, eventTimeMs)) };
+  const many = correlator.observeMany?.bind(correlator);
+  return {
+    observe: (spec, group, eventId, eventTimeMs) => availability.guard(() => correlator.observe(spec, group, eventId, eventTimeMs)),
+    ...(many
+      ? {
+          async observeMany(observations) {
+            let outcomes;
+            try {
+              outcomes = await availability.guard(async () => {
+                const settled = await many(observations);
+                const failed = settled.find((o) => o.status === "rejected" && isRetryable(o.reason));
+                // Thrown only for the guard to learn the failure; the settled outcomes still go back.
+                if (failed) throw new PartialFailure(settled, (failed as PromiseRejectedResult).reason);
+                return settled;
+              });
+            } catch (err) {
+              if (err instanceof PartialFailure) return err.settled;
+              if (!isRetryable(err)) throw err;
+              return observations.map((): PromiseRejectedResult => ({ status: "rejected", reason: err }));
+            }
+            return outcomes;
+          },
+        }
+      : {}),
+  };
+}
+
+/** A batch some of whose observations failed (retryable): the guard pauses Redis, the caller keeps the rest. */
+class PartialFailure extends DependencyError {
+  constructor(
+    readonly settled: Array<PromiseSettledResult<CorrelationHit | null>>,
+    cause: unknown,
+  ) {
+    super("redis-unavailable", `some correlation commands failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
 }

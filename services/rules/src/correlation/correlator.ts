@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { correlationId, windowKeys, windowStart, type CorrelationHit, type Correlator, type FrequencySpec } from "@dockwatch/rule-engine";
+import { correlationId, windowKeys, windowStart, type CorrelationHit, type Correlator, type FrequencySpec, type Observation } from "@dockwatch/rule-engine";
+import { DependencyError } from "@dockwatch/errors";
 import { redisCall } from "./redis.js";
 
 /**
@@ -79,17 +80,46 @@ export function createRedisCorrelator(redis: Redis, opts: RedisCorrelatorOptions
   // defineCommand sends EVALSHA and falls back to EVAL once after a SCRIPT FLUSH or a Redis restart.
   if (!("dockwatchCorrelate" in redis)) redis.defineCommand("dockwatchCorrelate", { numberOfKeys: 2, lua: OBSERVE_LUA });
   const commands = redis as unknown as CorrelationCommands;
+  /** The script's arguments for one observation, and how its reply becomes a hit. */
+  const step = ({ spec, groupKey: group, eventId, eventTimeMs }: Observation) => {
+    if (!Number.isInteger(spec.frequency) || spec.frequency < 1) throw new RangeError(`rule ${spec.ruleId}: frequency must be a positive integer`);
+    const start = windowStart(eventTimeMs, spec.timeframeMs);
+    const keys = windowKeys(opts.keyPrefix, spec.ruleId, group, start);
+    const ttlMs = windowTtlMs(spec.timeframeMs, graceMs);
+    return {
+      args: [keys.events, keys.fired, eventId, spec.frequency, ttlMs, Math.max(ttlMs, firedTtlMs)] as const,
+      hit: ([fired, count]: ObserveReply): CorrelationHit | null =>
+        fired !== 1 ? null : { ruleId: spec.ruleId, groupKey: group, windowStartMs: start, count, correlationId: correlationId(spec.ruleId, group, start) },
+    };
+  };
   return {
     async observe(spec: FrequencySpec, group: string, eventId: string, eventTimeMs: number): Promise<CorrelationHit | null> {
-      if (!Number.isInteger(spec.frequency) || spec.frequency < 1) throw new RangeError(`rule ${spec.ruleId}: frequency must be a positive integer`);
-      const start = windowStart(eventTimeMs, spec.timeframeMs);
-      const keys = windowKeys(opts.keyPrefix, spec.ruleId, group, start);
-      const ttlMs = windowTtlMs(spec.timeframeMs, graceMs);
-      const [fired, count] = await redisCall(`correlate rule ${spec.ruleId}`, () =>
-        commands.dockwatchCorrelate(keys.events, keys.fired, eventId, spec.frequency, ttlMs, Math.max(ttlMs, firedTtlMs)),
+      const { args, hit } = step({ spec, groupKey: group, eventId, eventTimeMs });
+      return hit(await redisCall(`correlate rule ${spec.ruleId}`, () => commands.dockwatchCorrelate(...args)));
+    },
+    // One pipeline: Redis runs the scripts one after another in this order,
+    // exactly as the same observe() calls awaited in turn, in one round trip.
+    // A failed exec (connection lost, timeout) rejects every observation; a
+    // script that failed alone rejects its own (both retryable, as observe's).
+    async observeMany(observations) {
+      if (observations.length === 0) return [];
+      const steps = observations.map(step);
+      // A pipeline's command methods queue (and return the pipeline); exec() sends them all and settles each.
+      const pipeline = redis.pipeline() as unknown as {
+        dockwatchCorrelate(...args: Parameters<CorrelationCommands["dockwatchCorrelate"]>): unknown;
+        exec(): Promise<Array<[Error | null, unknown]> | null>;
+      };
+      for (const { args } of steps) pipeline.dockwatchCorrelate(...args);
+      const replies = await redisCall(`correlate ${observations.length} observation(s)`, async () => {
+        const r = await pipeline.exec();
+        if (r === null || r.length !== steps.length) throw new Error(`pipeline answered ${r?.length ?? "nothing"} for ${steps.length} commands`);
+        return r;
+      });
+      return replies.map(([err, reply], i): PromiseSettledResult<CorrelationHit | null> =>
+        err
+          ? { status: "rejected", reason: new DependencyError("redis-unavailable", `redis unavailable (correlate rule ${observations[i]!.spec.ruleId}): ${err.message}`, { cause: err }) }
+          : { status: "fulfilled", value: steps[i]!.hit(reply as ObserveReply) },
       );
-      if (fired !== 1) return null;
-      return { ruleId: spec.ruleId, groupKey: group, windowStartMs: start, count, correlationId: correlationId(spec.ruleId, group, start) };
     },
   };
 }
