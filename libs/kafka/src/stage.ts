@@ -117,7 +117,7 @@ export async function sendRecords(producer: Producer | SessionProducer, records:
 
 /**
  * consume -> pure transform -> produce, as one consumer-group member, a batch
- * at a time (processBatch: one span per batch, logic.transformBatch). A record
+ * at a time (processBatch: one span per record, in slices; logic.transformBatch). A record
  * whose decode, transform or encode throws a RecordError goes to the DLQ with
  * its code as the reason and the partition moves on; any other failure is the
  * batch consumer's to retry (or to stop the service on). Offsets are committed
