@@ -84,17 +84,41 @@ export function reportMarkdown(r: BenchResult, s: Setting): string {
     L.push(latencyRow("alert indexed", l.toIndexed));
     L.push("");
   }
-  L.push("## Processes", "", "Peak RSS is VmHWM of /proc/<pid>/status; CPU is utime+stime, in all and after the process was ready (the phase's work).", "");
-  L.push("| phase | process | peak RSS MB | CPU s | CPU s after ready |", "|---|---|---|---|---|");
-  for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) for (const u of t.usage) L.push(`| ${t.name} ×${t.instances} | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} |`);
-  for (const u of r.latency?.usage ?? []) L.push(`| latency | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} |`);
+  L.push("## Processes", "", "Peak RSS is VmHWM of /proc/<pid>/status; CPU is utime+stime, in all and after the process was ready (the phase's work); CPU µs per input record is the phase's work divided by the records it was given.", "");
+  L.push("| phase | process | peak RSS MB | CPU s | CPU s after ready | CPU µs per input record |", "|---|---|---|---|---|---|");
+  for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) for (const u of t.usage) L.push(`| ${t.name} ×${t.instances} | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, t.input)} |`);
+  for (const u of r.latency?.usage ?? []) L.push(`| latency | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, r.latency?.injected ?? 0)} |`);
   L.push("");
+  L.push(...whereTheTimeGoes(r, s));
   if (r.problems.length) {
     L.push("## Problems", "");
     for (const p of r.problems) L.push(`- ${p}`);
     L.push("");
   }
   return L.join("\n");
+}
+
+const perRecordMicros = (cpuSeconds: number, records: number) => (records > 0 ? ((cpuSeconds * 1e6) / records).toFixed(0) : "–");
+
+/**
+ * The CPU budget of each stage phase, from this run's own figures: the work CPU its processes
+ * spent per input record, and the rate the machine's cores would allow if nothing else ran on
+ * them (Kafka, Elasticsearch and Redis do). A phase far below that bound waits; one near it is
+ * CPU-bound, and only less CPU per record makes it faster here. Profiles of where that CPU goes
+ * are in each service's README (Performance).
+ */
+function whereTheTimeGoes(r: BenchResult, s: Setting): string[] {
+  const L = ["## Where the time goes", "", `Work CPU of dockwatch's processes per input record, and the rate ${s.machine.cpus} cores would allow at that cost with nothing else on them (Kafka, Elasticsearch and Redis share them). Profiles: services/decoder/README.md, services/rules/README.md, services/sink/README.md (Performance).`, ""];
+  L.push("| phase | CPU µs per input record | bound at that cost (records/s) | measured (records/s) | measured / bound |", "|---|---|---|---|---|");
+  for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) {
+    const cpu = t.usage.reduce((sum, u) => sum + u.workCpuSeconds, 0);
+    if (!t.input || cpu <= 0 || t.perSecond === undefined) continue;
+    const micros = (cpu * 1e6) / t.input;
+    const bound = (s.machine.cpus * 1e6) / micros;
+    L.push(`| ${t.name} ×${t.instances} | ${micros.toFixed(0)} | ${n0(bound)} | ${n0(t.perSecond)} | ${(t.perSecond / bound).toFixed(2)} |`);
+  }
+  L.push("");
+  return L;
 }
 
 const ORDER = ["decoder", "rules", "sink", "pipeline"];
