@@ -70,6 +70,10 @@ if ((FLEET)); then
   export KAFKA_EXTERNAL_HOST=$HOST_IP KAFKA_EXTERNAL_BIND=$HOST_IP
 fi
 P=$COMPOSE_PROJECT_NAME
+# The secrets of the README's central host (CA, broker certificate naming kafka and
+# KAFKA_EXTERNAL_HOST, the collector's password; uid 1000, 0400), made fresh for this run.
+export DOCKWATCH_SECRETS=${TMPDIR:-/tmp}/$P-secrets
+infra/compose/secrets.sh
 ES=http://127.0.0.1:$ES_PORT
 SERVICES=(collector decoder rules sink)
 extra=() # containers this script starts itself (probes, read-only checks)
@@ -86,6 +90,7 @@ cleanup() {
   ((${#extra[@]})) && docker rm -f "${extra[@]}" >/dev/null 2>&1
   $COMPOSE down -v --remove-orphans >/dev/null 2>&1 || true
   fleet_stop
+  rm -rf "$DOCKWATCH_SECRETS"
   exit $rc
 }
 # The second "host": its own dockerd (and the containerd it starts), nothing shared with the
@@ -268,7 +273,13 @@ if ((FLEET)); then
     export DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 DOCKER_SOCKET=$FLEET_DIR/docker.sock
     DOCKER_GID=$(stat -c %g "$FLEET_DIR/docker.sock")
     export DOCKER_GID
-    export COLLECTOR_KAFKA_BROKERS=$KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT
+    # The central host's CA and collector password, copied as they are (uid 1000, 0400).
+    central=$DOCKWATCH_SECRETS
+    export DOCKWATCH_SECRETS=$FLEET_DIR/secrets
+    mkdir -m 700 "$DOCKWATCH_SECRETS"
+    cp -p "$central/ca.crt" "$central/dockwatch-collector.password" "$DOCKWATCH_SECRETS/"
+    # The central Kafka's EXTERNAL listener, as on the central host.
+    export KAFKA_EXTERNAL_HOST KAFKA_EXTERNAL_PORT
     export AGENT_ID=002 AGENT_NAME=host2 AGENT_IP=$HOST_IP
     $COMPOSE up -d --no-deps collector
   )
