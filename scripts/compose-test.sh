@@ -4,7 +4,9 @@
 #
 #   1. the local images (`infra/local images`, from Debian packages) unless
 #      DOCKWATCH_OFFICIAL_IMAGES=1, then the four service images built from the Dockerfile;
-#   2. the stack up (everything but Kibana) on free host ports, under its own project name;
+#   2. the secrets (infra/compose/secrets.sh), then the stack up (everything but Kibana) on free
+#      host ports, under its own project name; Kafka publishes only its SASL_SSL listener, which
+#      takes the collector's password and refuses a wrong one;
 #   3. a `docker run` of the busybox image on the host engine becomes an alert in the
 #      containerized Elasticsearch;
 #   4. decoder, rules and sink scaled to 2 replicas each while containers keep starting:
@@ -70,6 +72,10 @@ if ((FLEET)); then
   export KAFKA_EXTERNAL_HOST=$HOST_IP KAFKA_EXTERNAL_BIND=$HOST_IP
 fi
 P=$COMPOSE_PROJECT_NAME
+# The secrets of the README's central host (CA, broker certificate naming kafka and
+# KAFKA_EXTERNAL_HOST, the collector's password; uid 1000, 0400), made fresh for this run.
+export DOCKWATCH_SECRETS=${TMPDIR:-/tmp}/$P-secrets
+infra/compose/secrets.sh
 ES=http://127.0.0.1:$ES_PORT
 SERVICES=(collector decoder rules sink)
 extra=() # containers this script starts itself (probes, read-only checks)
@@ -86,6 +92,7 @@ cleanup() {
   ((${#extra[@]})) && docker rm -f "${extra[@]}" >/dev/null 2>&1
   $COMPOSE down -v --remove-orphans >/dev/null 2>&1 || true
   fleet_stop
+  rm -rf "$DOCKWATCH_SECRETS"
   exit $rc
 }
 # The second "host": its own dockerd (and the containerd it starts), nothing shared with the
@@ -149,6 +156,30 @@ t0=$(date +%s)
 $COMPOSE up -d "${SERVICES[@]}"
 wait_healthy 300
 say "stack started (all healthy) in $(since "$t0")s"
+
+# ---- Kafka's published side: one port, the SASL_SSL listener, the collector's credential only ----
+kafka=$($COMPOSE ps -q kafka)
+net=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$kafka")
+published=$(docker port "$kafka")
+[[ $(wc -l <<<"$published") == 1 && $published == "$KAFKA_EXTERNAL_PORT/tcp -> "* ]] ||
+  fail "kafka publishes more than its EXTERNAL listener: $published"
+kafka_login() { # PASSWORD-FILE: kafka-broker-api-versions as dockwatch-collector at the collectors' address
+  docker run --rm --network "$net" -e KAFKA_HEAP_OPTS=-Xmx128m -e BROKER="${KAFKA_EXTERNAL_HOST:-kafka}:$KAFKA_EXTERNAL_PORT" \
+    -v "$DOCKWATCH_SECRETS/ca.crt:/run/secrets/ca:ro" -v "$1:/run/secrets/password:ro" \
+    --entrypoint bash "${KAFKA_IMAGE:-apache/kafka:4.4.0}" -c '
+      set -eu
+      printf "%s\n" "security.protocol=SASL_SSL" "sasl.mechanism=SCRAM-SHA-512" \
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"dockwatch-collector\" password=\"$(cat /run/secrets/password)\";" \
+        "ssl.truststore.type=PEM" "ssl.truststore.location=/run/secrets/ca" >/tmp/client.properties
+      exec /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server "$BROKER" --command-config /tmp/client.properties' 2>&1
+}
+out=$(kafka_login "$DOCKWATCH_SECRETS/dockwatch-collector.password") || fail "the collector's credential is refused on the EXTERNAL listener: $(tail -3 <<<"$out")"
+wrong=$DOCKWATCH_SECRETS/wrong.password
+(umask 077 && echo "not-$(cat "$DOCKWATCH_SECRETS/dockwatch-collector.password")" >"$wrong") && chown 1000:1000 "$wrong"
+if out=$(kafka_login "$wrong"); then fail "the EXTERNAL listener accepted a wrong password"; fi
+[[ $out == *SaslAuthenticationException* ]] || fail "a wrong password failed, but not on authentication: $(tail -3 <<<"$out")"
+rm -f "$wrong"
+say "kafka publishes only its SASL_SSL listener (TLS verified against ca.crt); the collector's password logs in, a wrong one is refused"
 
 # ---- an engine event on the host becomes an alert in the containerized Elasticsearch ----
 es_count() { # QUERY-JSON: number of alerts matching
@@ -222,7 +253,6 @@ done
 say "each consumer group has 2 members"
 
 # ---- read-only root filesystem, non-root user ----
-net=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$($COMPOSE ps -q decoder | head -1)")
 ro_env=(-e KAFKA_BROKERS=kafka:9092 -e KAFKA_REPLICATION_FACTOR=1 -e KAFKA_MIN_INSYNC_REPLICAS=1)
 for s in "${SERVICES[@]}"; do
   c=$P-ro-$s
@@ -268,7 +298,13 @@ if ((FLEET)); then
     export DOCKER_HOST=$HOST2 COMPOSE_PROJECT_NAME=$P-host2 DOCKER_SOCKET=$FLEET_DIR/docker.sock
     DOCKER_GID=$(stat -c %g "$FLEET_DIR/docker.sock")
     export DOCKER_GID
-    export COLLECTOR_KAFKA_BROKERS=$KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT
+    # The central host's CA and collector password, copied as they are (uid 1000, 0400).
+    central=$DOCKWATCH_SECRETS
+    export DOCKWATCH_SECRETS=$FLEET_DIR/secrets
+    mkdir -m 700 "$DOCKWATCH_SECRETS"
+    cp -p "$central/ca.crt" "$central/dockwatch-collector.password" "$DOCKWATCH_SECRETS/"
+    # The central Kafka's EXTERNAL listener, as on the central host.
+    export KAFKA_EXTERNAL_HOST KAFKA_EXTERNAL_PORT
     export AGENT_ID=002 AGENT_NAME=host2 AGENT_IP=$HOST_IP
     $COMPOSE up -d --no-deps collector
   )

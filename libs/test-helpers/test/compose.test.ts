@@ -265,7 +265,31 @@ function composeViolations(doc: unknown, dockerfile: string): string[] {
       out.push(`services.kafka publishes ${published}, listener ${listener ?? "unknown"} is ${protocols[listener ?? ""] ?? "unknown"}: only SASL_SSL may be published`);
     }
   }
+  // After bootstrapping, a client goes to the address the broker advertises. On the published
+  // listener that must be the published port, the same on the host and in the container (so it
+  // is reachable from other hosts and inside this network alike), and the collector's
+  // KAFKA_BROKERS (it bootstraps where it then goes: one address for every collector).
+  const advertised = Object.fromEntries(
+    (kafkaEnv.KAFKA_ADVERTISED_LISTENERS ?? "").split(",").map((l) => {
+      const [, name = "", address = ""] = /^([A-Z_]+):\/\/(.*)$/.exec(l.trim()) ?? [];
+      return [name, address];
+    }),
+  );
   const collectorEnv = environment(collector);
+  for (const published of Array.isArray(kafka.ports) ? kafka.ports.map(String) : []) {
+    const parts = published.split(":");
+    const containerPort = parts.pop() ?? "";
+    const hostPort = parts.pop() ?? "";
+    const listener = listenerPorts[containerPort];
+    if (!listener) continue;
+    const address = advertised[listener] ?? "";
+    if (hostPort !== containerPort || !address.endsWith(`:${containerPort}`)) {
+      out.push(`services.kafka publishes ${published}, listener ${listener} listens on ${containerPort} and advertises ${address || "nothing"}: those ports must be one`);
+    }
+    if (collectorEnv.KAFKA_BROKERS !== address) {
+      out.push(`services.collector KAFKA_BROKERS is ${collectorEnv.KAFKA_BROKERS}, not ${address}, the address Kafka advertises on its published listener ${listener}`);
+    }
+  }
   if (collectorEnv.KAFKA_SSL !== "true" || !collectorEnv.KAFKA_SASL_MECHANISM || !collectorEnv.KAFKA_SASL_PASSWORD_FILE || collectorEnv.KAFKA_SASL_PASSWORD) {
     out.push("services.collector must reach Kafka over TLS with SASL, its password from a file (KAFKA_SASL_PASSWORD_FILE), never inline");
   }
@@ -314,6 +338,13 @@ describe("docker-compose.yml", () => {
   it("keeps the stack's invariants", () => {
     const violations = composeViolations(doc, dockerfile);
     assert.deepEqual(violations, [], `docker-compose.yml:\n  ${violations.join("\n  ")}`);
+  });
+
+  it("keeps them with KAFKA_EXTERNAL_HOST and KAFKA_EXTERNAL_PORT set (the fleet's central host)", () => {
+    const fleet = interpolate(parseCompose(readFileSync(COMPOSE_FILE, "utf8")), { KAFKA_EXTERNAL_HOST: "10.0.0.5", KAFKA_EXTERNAL_PORT: "45000" }).value;
+    const violations = composeViolations(fleet, dockerfile);
+    assert.deepEqual(violations, [], `docker-compose.yml:\n  ${violations.join("\n  ")}`);
+    assert.equal(environment(obj(obj(obj(fleet).services).collector)).KAFKA_BROKERS, "10.0.0.5:45000");
   });
 
   it("merges the shared x- blocks into the services", () => {
@@ -379,6 +410,13 @@ describe("the compose checks reject a broken file", () => {
       (d) => void (obj(services(d).kafka!.environment).KAFKA_LISTENER_SECURITY_PROTOCOL_MAP = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT"),
       /listener EXTERNAL is PLAINTEXT/,
     ],
+    ["a published port other than the listener's", (d) => void (services(d).kafka!.ports = ["127.0.0.1:45000:9094"]), /publishes 127\.0\.0\.1:45000:9094, listener EXTERNAL .* must be one/],
+    [
+      "an EXTERNAL listener advertised on another port",
+      (d) => void (obj(services(d).kafka!.environment).KAFKA_ADVERTISED_LISTENERS = "PLAINTEXT://kafka:9092,EXTERNAL://kafka:19094"),
+      /advertises kafka:19094: those ports must be one/,
+    ],
+    ["a collector bootstrapping elsewhere", (d) => void (obj(services(d).collector!.environment).KAFKA_BROKERS = "kafka:9092"), /collector KAFKA_BROKERS is kafka:9092, not kafka:9094/],
     ["a collector password inline", (d) => void (obj(services(d).collector!.environment).KAFKA_SASL_PASSWORD = "pw"), /password from a file/],
     ["a topic kafka-init forgets", (d) => void (services(d)["kafka-init"]!.command = ["kafka-topics.sh --create --topic alerts"]), /does not create topic docker\.events\.raw/],
   ];

@@ -23,9 +23,8 @@ const OWN_SETTINGS = ["KAFKA_", "ELASTICSEARCH_", "REDIS_"];
  * The settings `dockwatch up` gives one service on top of the shared ones:
  * every `<SERVICE>_KAFKA_*`, `<SERVICE>_ELASTICSEARCH_*` and `<SERVICE>_REDIS_*`
  * variable without its prefix, e.g. DECODER_KAFKA_SASL_USERNAME=decoder is the
- * decoder's KAFKA_SASL_USERNAME (the pattern of COLLECTOR_KAFKA_BROKERS in
- * docker-compose.yml). `infra/local --secure env all` prints them for every
- * service, so each runs as its own principal.
+ * decoder's KAFKA_SASL_USERNAME. `infra/local --secure env all` prints them
+ * for every service, so each runs as its own principal.
  */
 export function ownServiceEnv(service: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const prefix = `${service.toUpperCase()}_`;
