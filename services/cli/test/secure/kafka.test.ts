@@ -225,7 +225,14 @@ describe("secured Kafka (infra/local --secure)", () => {
       await reader.connect();
       try {
         await reader.subscribe({ topic: topics.TOPIC_DECODED, fromBeginning: true });
-        await reader.run({ eachMessage: async ({ message }) => void seen.push(await rules.codec.decode<DecodedEvent>("DecodedEvent", message.value!)) });
+        await reader.run({
+          eachMessage: async ({ message }) => {
+            // The hop test before this one put plain (non-Avro) records on the same topic; a
+            // throw here would make kafkajs retry that record forever and never reach ours.
+            const event = await rules.codec.decode<DecodedEvent>("DecodedEvent", message.value!).catch(() => undefined);
+            if (event) seen.push(event);
+          },
+        });
         const decoded = await waitFor("the decoded record", async () => seen.find((d) => d.container?.name === name), 120_000).catch((err: Error) => {
           throw new Error(`${err.message}; the decoder said:\n${output.slice(-20).join("\n")}`);
         });
