@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { DependencyError, RecordError } from "@dockwatch/errors";
-import { startTelemetry } from "@dockwatch/telemetry";
+import { startTelemetry, type Telemetry } from "@dockwatch/telemetry";
 import { DLQ_HEADERS, deadLetter, processBatch, processRecord, toTopicMessages, type SourceRecord, type StageLogic } from "../src/index.js";
 
 
@@ -38,7 +38,8 @@ const record = (value: string | null, offset = "7"): SourceRecord => ({
 });
 
 describe("processRecord: transform or dead letter", () => {
-  const telemetry = startTelemetry("plan-test", {});
+  let telemetry: Telemetry;
+  before(async () => void (telemetry = await startTelemetry("plan-test", {})));
   after(() => telemetry.shutdown());
 
   it("emits the transform's outputs with the trace context in headers", async () => {
@@ -114,7 +115,8 @@ describe("processRecord: transform or dead letter", () => {
 });
 
 describe("processBatch: a batch's outcomes", () => {
-  const telemetry = startTelemetry("plan-batch-test", {});
+  let telemetry: Telemetry;
+  before(async () => void (telemetry = await startTelemetry("plan-batch-test", {})));
   after(() => telemetry.shutdown());
   const parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   const traced = (value: string | null, offset: string) => ({ ...record(value, offset), headers: { traceparent: Buffer.from(parent), "x-original": Buffer.from("kept") } });

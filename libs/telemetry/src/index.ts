@@ -1,6 +1,7 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { NodeSDK, tracing } from "@opentelemetry/sdk-node";
+import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 
 export type { Context, Span };
 export { SpanKind, context };
@@ -15,35 +16,46 @@ export interface Telemetry {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the OpenTelemetry SDK from the standard OTEL_* variables. With no
- * endpoint or exporter configured nothing is exported, but spans still get ids
- * so the W3C trace context flows through Kafka headers from service to service.
- */
-export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
-  const exporting =
+/** Whether the standard OTEL_* variables send spans anywhere. */
+export function exportsSpans(env: NodeJS.ProcessEnv): boolean {
+  return (
     env.OTEL_SDK_DISABLED !== "true" &&
-    Boolean(
-      env.OTEL_EXPORTER_OTLP_ENDPOINT ||
-        env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
-        (env.OTEL_TRACES_EXPORTER && env.OTEL_TRACES_EXPORTER !== "none"),
-    );
-  if (!exporting) {
-    // The SDK would otherwise default to OTLP on localhost:4318 and log export failures.
-    env.OTEL_TRACES_EXPORTER ??= "none";
-    env.OTEL_METRICS_EXPORTER ??= "none";
-    env.OTEL_LOGS_EXPORTER ??= "none";
-  }
-  const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
-    textMapPropagator: new W3CTraceContextPropagator(),
-    instrumentations: [],
-    // A no-op processor still installs a tracer provider, so spans get real ids.
-    ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()] }),
-  });
-  sdk.start();
+    Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (env.OTEL_TRACES_EXPORTER && env.OTEL_TRACES_EXPORTER !== "none"))
+  );
+}
+
+/**
+ * Starts OpenTelemetry from the standard OTEL_* variables. Exporting, it is
+ * the full NodeSDK (exporters, resource detection, every OTEL_* setting).
+ * Not exporting, nothing leaves the process but spans still get ids, so the
+ * W3C trace context flows through Kafka headers from service to service: a
+ * bare tracer provider does that, and the NodeSDK is not even loaded (its
+ * exporters and gRPC stack cost each service about 18 MB of RSS for nothing;
+ * issue 13). OTEL_SDK_DISABLED=true installs nothing (the API's no-op).
+ */
+export async function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Telemetry> {
+  const exporting = exportsSpans(env);
   let shutdown: Promise<void> | undefined;
-  const stop = () => (shutdown ??= sdk.shutdown());
+  let close: () => Promise<void> = async () => undefined;
+  if (exporting) {
+    const { NodeSDK } = await import("@opentelemetry/sdk-node");
+    const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME ?? serviceName, textMapPropagator: new W3CTraceContextPropagator(), instrumentations: [] });
+    sdk.start();
+    close = () => sdk.shutdown();
+  } else if (env.OTEL_SDK_DISABLED !== "true") {
+    const provider = new BasicTracerProvider();
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(provider);
+    close = async () => {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    };
+  }
+  const stop = () => (shutdown ??= close());
   return { name: "telemetry", exporting, shutdown: stop, stop };
 }
 

@@ -6,6 +6,6 @@ import { startCollector } from "./service.js";
 runMain("collector", async ({ stopLast }) => {
   const config = loadCollectorConfig(process.env);
   // Stopped after every component, so the spans of the last records are flushed.
-  stopLast(startTelemetry("dockwatch-collector"));
+  stopLast(await startTelemetry("dockwatch-collector"));
   return startCollector(config, createLogger("collector", config.runtime.logLevel));
 });

@@ -5,6 +5,6 @@ import { loadRulesConfig, startRules } from "./service.js";
 runMain("rules", async ({ stopLast }) => {
   const config = loadRulesConfig(process.env);
   // Stopped after every component, so the spans of the last batches are flushed.
-  stopLast(startTelemetry("dockwatch-rules"));
+  stopLast(await startTelemetry("dockwatch-rules"));
   return startRules(config, createLogger("rules", config.runtime.logLevel));
 });

@@ -5,6 +5,6 @@ import { loadSinkConfig, startSink } from "./service.js";
 runMain("sink", async ({ stopLast }) => {
   const config = loadSinkConfig(process.env);
   // Stopped after every component, so the spans of the last batches are flushed.
-  stopLast(startTelemetry("dockwatch-sink"));
+  stopLast(await startTelemetry("dockwatch-sink"));
   return startSink(config, createLogger("sink", config.runtime.logLevel));
 });

@@ -4,7 +4,7 @@ import { createCodec, loadSchemas, parseSchema } from "@dockwatch/codec";
 import { kafkaSettings } from "@dockwatch/config";
 import { DependencyError, RecordError } from "@dockwatch/errors";
 import { createLogger } from "@dockwatch/runtime";
-import { startTelemetry } from "@dockwatch/telemetry";
+import { startTelemetry, type Telemetry } from "@dockwatch/telemetry";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import type { KafkaMessage } from "kafkajs";
 import { DLQ_HEADERS, KafkaSchemaStore, createKafka, createPipelineClients, createProducer, createSessionProducer, createStage, ensureTopics } from "../../src/index.js";
@@ -77,9 +77,10 @@ describe("stage runner on the real Kafka", () => {
   const groupId = `${run}-group`;
   const clients = createPipelineClients({ settings, logger, writes: ["DockerEvent"], topics: [{ topic: input, numPartitions: 1 }, { topic: output, numPartitions: 1 }] });
 
-  const telemetry = startTelemetry("stage-test", {});
+  let telemetry: Telemetry;
 
   before(async () => {
+    telemetry = await startTelemetry("stage-test", {});
     for (const c of clients.components) await c.start();
   });
   after(async () => {
