@@ -1,7 +1,8 @@
 import { retrySettings, type RetrySettings } from "@dockwatch/config";
 import { DependencyError, errorCode, isRetryable, retry } from "@dockwatch/errors";
 import type { Component, ComponentContext, Logger } from "@dockwatch/runtime";
-import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import type { Consumer, Kafka, KafkaMessage, TopicPartitionOffsetAndMetadata } from "kafkajs";
+import { coalesce } from "./coalesce.js";
 import type { SourceRecord } from "./records.js";
 
 // The one batch consumer of every consuming stage. Besides consume/commit it
@@ -93,6 +94,9 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
   });
   const policies = opts.retry ?? retrySettings({});
   const stopping = new AbortController();
+  // Batches handled concurrently settle together (a stage's round): their
+  // offsets go out as one OffsetCommit request instead of one per partition.
+  const commitTogether = coalesce<TopicPartitionOffsetAndMetadata>(({ batches }) => consumer.commitOffsets(batches.flat()));
   let joined = false;
   let failed = false;
   // Where failures go: the service's lifecycle, or (started alone, in a test) a log line and a stop.
@@ -200,7 +204,7 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
           // batch of every stop uncommitted, produced again after the next start
           // (services/cli test/integration/shutdown.test.ts). While stopping, the
           // batch's own commit (one attempt) is the one that reaches the broker.
-          if (isRunning()) await consumer.commitOffsets([next]);
+          if (isRunning()) await commitTogether([next], held.signal);
           else await commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [{ partition: next.partition, offset: next.offset }] }] });
           await heartbeat();
         },

@@ -1,5 +1,6 @@
 export * from "./batch-consumer.js";
 export * from "./client.js";
+export * from "./coalesce.js";
 export * from "./errors.js";
 export * from "./plan.js";
 export * from "./records.js";

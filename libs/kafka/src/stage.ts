@@ -2,10 +2,11 @@ import { chunkBySize, type Component, type Logger, type Metrics } from "@dockwat
 import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
 import type { RetrySettings } from "@dockwatch/config";
 import { createBatchConsumer, type BatchConsumer } from "./batch-consumer.js";
+import { coalesce } from "./coalesce.js";
 import { errorCode } from "@dockwatch/errors";
 import { isRefusedRecord, kafkaCall, needsNewSession } from "./errors.js";
 import { processBatch, type StageLogic } from "./plan.js";
-import { deadLetterHeaders, type OutputRecord } from "./records.js";
+import { deadLetterHeaders, type OutputRecord, type SourceRecord } from "./records.js";
 import type { SessionProducer } from "./session-producer.js";
 
 export interface StageOptions<In, Out> {
@@ -17,6 +18,11 @@ export interface StageOptions<In, Out> {
   logic: StageLogic<In, Out>;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * Partition batches of one fetch handled at once, as one round (coalesce):
+   * their records transformed together, their outputs produced as one
+   * request, their offsets committed as one. Default STAGE_CONCURRENCY.
+   */
   partitionsConsumedConcurrently?: number;
   /**
    * Upper bound of one produce request. A stage's output can be larger than
@@ -115,56 +121,65 @@ export async function sendRecords(producer: Producer | SessionProducer, records:
   }
 }
 
+/** The default of StageOptions.partitionsConsumedConcurrently: more than the partitions one member usually has. */
+export const STAGE_CONCURRENCY = 16;
+
 /**
- * consume -> pure transform -> produce, as one consumer-group member, a batch
- * at a time (processBatch: one span per record, in slices; logic.transformBatch). A record
- * whose decode, transform or encode throws a RecordError goes to the DLQ with
- * its code as the reason and the partition moves on; any other failure is the
- * batch consumer's to retry (or to stop the service on). Offsets are committed
- * only after the produce is acked.
+ * consume -> pure transform -> produce, as one consumer-group member, a fetch
+ * at a time: the partition batches of a fetch form one round (coalesce),
+ * processed together (processBatch: one span per record, in slices;
+ * logic.transformBatch) and produced together. A record whose decode,
+ * transform or encode throws a RecordError goes to the DLQ with its code as
+ * the reason and the partition moves on; any other failure fails the round,
+ * and each of its batches is the batch consumer's to retry (or to stop the
+ * service on). Offsets are committed only after the produce is acked.
  */
 export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer {
   const { logic, logger, metrics, producer } = opts;
+  // Partitions' order holds: a round keeps each batch's records in order, and rounds run one at a time.
+  const handleRound = coalesce<SourceRecord>(({ batches }) => handleRoundRecords(batches.flat()));
   return createBatchConsumer({
     kafka: opts.kafka,
     groupId: opts.groupId,
     topic: opts.inputTopic,
     logger,
-    ...(opts.partitionsConsumedConcurrently ? { partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently } : {}),
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? STAGE_CONCURRENCY,
     ...(opts.retry ? { retry: opts.retry } : {}),
-    async handleBatch(records) {
-      const out: OutputRecord[] = [];
-      let dead = 0;
-      const outcomes = await processBatch(logic, records);
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i]!;
-        const outcome = outcomes[i]!;
-        if (outcome.kind === "output") {
-          out.push(...outcome.records);
-        } else {
-          dead += 1;
-          out.push(outcome.record);
-          logger.warn(
-            { err: outcome.cause, stage: logic.stage, topic: record.topic, partition: record.partition, offset: record.offset, reason: outcome.reason },
-            `dead-lettered ${record.topic}/${record.partition}@${record.offset} (${outcome.reason}): ${outcome.error}`,
-          );
-        }
-      }
-      // All are acked before the commit; a record the broker refuses is dead-lettered, not retried as is.
-      let refused = 0;
-      await sendRecords(producer, out, opts.maxSendBytes, {
-        refused: (record, error) => {
-          refused += 1;
-          logger.error({ topic: record.topic, bytes: record.value.length, stage: logic.stage }, `the broker refused an output record; dead-lettered (kafka-record-rejected): ${error}`);
-          return refusedLetter(record, logic.dlqTopic, logic.stage, error);
-        },
-      });
-      dead += refused;
-      metrics?.inc("records_in_total", "records consumed", records.length);
-      metrics?.inc("records_out_total", "records produced to the output topic", out.length - dead);
-      metrics?.inc("dead_letters_total", "records sent to the dead-letter topic", dead);
-    },
+    handleBatch: (records, { signal }) => handleRound(records, signal),
   });
+
+  async function handleRoundRecords(records: SourceRecord[]): Promise<void> {
+    const out: OutputRecord[] = [];
+    let dead = 0;
+    const outcomes = await processBatch(logic, records);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const outcome = outcomes[i]!;
+      if (outcome.kind === "output") {
+        out.push(...outcome.records);
+      } else {
+        dead += 1;
+        out.push(outcome.record);
+        logger.warn(
+          { err: outcome.cause, stage: logic.stage, topic: record.topic, partition: record.partition, offset: record.offset, reason: outcome.reason },
+          `dead-lettered ${record.topic}/${record.partition}@${record.offset} (${outcome.reason}): ${outcome.error}`,
+        );
+      }
+    }
+    // All are acked before the commit; a record the broker refuses is dead-lettered, not retried as is.
+    let refused = 0;
+    await sendRecords(producer, out, opts.maxSendBytes, {
+      refused: (record, error) => {
+        refused += 1;
+        logger.error({ topic: record.topic, bytes: record.value.length, stage: logic.stage }, `the broker refused an output record; dead-lettered (kafka-record-rejected): ${error}`);
+        return refusedLetter(record, logic.dlqTopic, logic.stage, error);
+      },
+    });
+    dead += refused;
+    metrics?.inc("records_in_total", "records consumed", records.length);
+    metrics?.inc("records_out_total", "records produced to the output topic", out.length - dead);
+    metrics?.inc("dead_letters_total", "records sent to the dead-letter topic", dead);
+  }
 }
 
 /** The producer as a lifecycle component (connect on start, flush and disconnect on stop). */

@@ -14,7 +14,7 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { RecordError } from "@dockwatch/errors";
-import { createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
+import { STAGE_CONCURRENCY, createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import {
   DEFAULT_BOUNDS,
@@ -46,6 +46,8 @@ export interface DecoderConfig {
   /** The default redaction rules plus REDACT_PATTERNS, compiled at load so a bad pattern stops the service. */
   redactor: Redactor;
   redactPatterns: string[];
+  /** DECODER_CONCURRENCY: partition batches of one fetch decoded and produced as one round. */
+  concurrency: number;
   /** DECODER_RETRY_INITIAL_DELAY, DECODER_RETRY_MAX_DELAY, DECODER_UNKNOWN_ERROR_ATTEMPTS. */
   retry: RetrySettings;
 }
@@ -56,6 +58,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
       DECODER_MAX_MESSAGE_BYTES: int(1_048_576, 1024, 104_857_600),
       DECODER_MAX_OUTPUT_BYTES: int(1_000_000, 1024, 104_857_600),
       DECODER_CONSUMER_GROUP: str(GROUPS.decoder),
+      DECODER_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64),
       DECODER_MAX_FIELD_BYTES: int(DEFAULT_BOUNDS.fieldBytes, 64, 10_485_760),
       DECODER_MAX_MAP_BYTES: int(DEFAULT_BOUNDS.mapBytes, 1_024, 104_857_600),
       DECODER_MAX_TEXT_BYTES: int(DEFAULT_BOUNDS.textBytes, 1_024, 104_857_600),
@@ -77,6 +80,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
     maxOutputBytes: v.DECODER_MAX_OUTPUT_BYTES,
     bounds: { fieldBytes: v.DECODER_MAX_FIELD_BYTES, mapBytes: v.DECODER_MAX_MAP_BYTES, textBytes: v.DECODER_MAX_TEXT_BYTES },
     groupId: v.DECODER_CONSUMER_GROUP,
+    concurrency: v.DECODER_CONCURRENCY,
     redactor,
     redactPatterns,
     retry: retrySettings(env, "DECODER"),
@@ -113,6 +117,7 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     maxSendBytes: config.maxOutputBytes,
     groupId: config.groupId,
     inputTopic: topics.raw,
+    partitionsConsumedConcurrently: config.concurrency,
     logger,
     metrics,
     retry: config.retry,

@@ -2,6 +2,7 @@ import type { Alert, CorrelationState, DecodedEvent } from "@dockwatch/contracts
 import { GROUPS, HEALTH_PORTS, alertDocument } from "@dockwatch/contracts";
 import {
   identitySettings,
+  int,
   kafkaSettings,
   parseEnv,
   runtimeSettings,
@@ -11,7 +12,7 @@ import {
   type KafkaSettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { createPipelineClients, createSessionProducer, createStage, type SourceRecord } from "@dockwatch/kafka";
+import { STAGE_CONCURRENCY, createPipelineClients, createSessionProducer, createStage, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import { randomUUID } from "node:crypto";
 import { isRetryable } from "@dockwatch/errors";
@@ -39,10 +40,12 @@ export interface RulesConfig {
   alerting: AlertingSettings;
   /** dockwatch-rules unless RULES_CONSUMER_GROUP says otherwise (a second pipeline on one cluster, tests). */
   groupId: string;
+  /** RULES_CONCURRENCY: partition batches of one fetch evaluated and produced as one round. */
+  concurrency: number;
 }
 
 export function loadRulesConfig(env: Env): RulesConfig {
-  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules) }, env);
+  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules), RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64) }, env);
   return {
     kafka: kafkaSettings(env, "rules"),
     runtime: runtimeSettings(env, HEALTH_PORTS.rules),
@@ -50,6 +53,7 @@ export function loadRulesConfig(env: Env): RulesConfig {
     correlation: correlationSettings(env),
     alerting: alertingSettings(env),
     groupId: v.RULES_CONSUMER_GROUP,
+    concurrency: v.RULES_CONCURRENCY,
   };
 }
 
@@ -134,6 +138,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     producer: output,
     groupId: config.groupId,
     inputTopic: topics.decoded,
+    partitionsConsumedConcurrently: config.concurrency,
     logger,
     metrics,
     logic: {

@@ -20,12 +20,11 @@ import {
 import { CodecError, type Codec } from "@dockwatch/codec";
 import { ElasticsearchError, classifyWriteFailure, createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
 import { DependencyError, classify, errorCode } from "@dockwatch/errors";
-import { createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
+import { coalesce, createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
 import { alertBulkDoc, bulkLines, classifyBulkItems, indexFor, sameAlert, type BulkDoc, type ItemOutcome } from "./bulk.js";
-import { coalesce } from "./coalesce.js";
 import { prepareElasticsearch } from "./elasticsearch.js";
 import { ITEM_RETRY_ATTEMPTS, indexUntilSettled } from "./indexer.js";
 import { retentionComponent } from "./retention.js";
@@ -206,7 +205,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
 
   // The batches of one fetch (every partition's, handled concurrently) are
   // indexed as one round: one `_bulk` per SINK_BULK_MAX_BYTES instead of one
-  // or two per partition (coalesce.ts). One span per alert, child of the
+  // or two per partition (@dockwatch/kafka coalesce.ts). One span per alert, child of the
   // rules' span carried in its headers: the last hop of the trace that
   // started at the collector.
   const indexCoalesced = coalesce<SourceRecord>(async ({ batches, signal }) => {

@@ -313,6 +313,68 @@ describe("stage runner on the real Kafka", () => {
     }
   });
 
+  it("handles the partitions of a fetch as one round: one produce for several partitions, each partition in order and committed", async () => {
+    const topics = { input: `${run}.round.in`, output: `${run}.round.out`, groupId: `${run}-round` };
+    const keys = ["k0", "k1", "k2", "k3"];
+    const perKey = 40;
+    const admin = clients.kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic: topics.input, numPartitions: 4 }, { topic: topics.output, numPartitions: 4 }], { durability: settings.durability });
+    // One partition per key, so a fetch holds a batch of each.
+    const producer = createProducer(clients.kafka);
+    await producer.connect();
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: keys.flatMap((key, p) => Array.from({ length: perKey }, (_, i) => ({ key, partition: p, value: clients.codec.encode("DockerEvent", rawEvent(`${key}-${i}`, BigInt(i))) }))),
+    });
+    await producer.disconnect();
+    // The stage's producer, watched: which keys each send carried.
+    const sends: string[][] = [];
+    const watched = {
+      ...clients.producer,
+      sendBatch: (batch: Parameters<typeof clients.producer.sendBatch>[0]) => {
+        sends.push([...new Set(batch.topicMessages!.flatMap((t) => t.messages.map((m) => String(m.key))))]);
+        return clients.producer.sendBatch(batch);
+      },
+    };
+    const stage = createStage<Raw, Raw>({
+      kafka: clients.kafka,
+      producer: watched,
+      groupId: topics.groupId,
+      inputTopic: topics.input,
+      logger,
+      logic: {
+        stage: "test",
+        outputTopic: topics.output,
+        dlqTopic: settings.topics.dlq,
+        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
+        transform: (raw, record) => [{ key: record.key, value: raw }],
+        encode: (v) => clients.codec.encode("DockerEvent", v),
+      },
+    });
+    await stage.start();
+    try {
+      const out = await readAll(clients.kafka, topics.output, keys.length * perKey);
+      assert.equal(out.length, keys.length * perKey, "every record once");
+      const actions = await Promise.all(out.map(async (m) => (await clients.codec.decode<Raw>("DockerEvent", m.value!)).event!.Action));
+      for (const key of keys) {
+        const mine = actions.filter((a) => a.startsWith(`${key}-`));
+        assert.deepEqual(mine, Array.from({ length: perKey }, (_, i) => `${key}-${i}`), `${key}'s records in their order`);
+      }
+      assert.ok(sends.some((keysOfSend) => keysOfSend.length > 1), `a send carried several partitions' records (sends: ${JSON.stringify(sends)})`);
+      const committed = await waitFor("every partition committed", async () => {
+        const [t] = await admin.fetchOffsets({ groupId: topics.groupId, topics: [topics.input] });
+        const offsets = (t?.partitions ?? []).map((p) => p.offset).sort();
+        return offsets.length === keys.length && offsets.every((o) => o === String(perKey)) ? offsets : undefined;
+      });
+      assert.deepEqual(committed, keys.map(() => String(perKey)));
+    } finally {
+      await stage.stop();
+      await admin.disconnect();
+    }
+  });
+
   it("ensureTopics is idempotent", async () => {
     const admin = clients.kafka.admin();
     await admin.connect();
