@@ -12,7 +12,7 @@ import type { SourceRecord } from "./records.js";
 //  - a signal aborted on stop (and when the partition is revoked or seeked),
 //    so a batch that cannot be finished is abandoned uncommitted instead of
 //    holding disconnect() until the dependency returns;
-//  - the fetch tunables (maxWaitTimeInMs = flush interval, maxBytes);
+//  - the fetch tunables (maxWaitTimeInMs = flush interval, maxBytes, maxBytesPerPartition);
 //  - the one rule, for every consuming stage, of what a failed batch means
 //    (by the error taxonomy of @dockwatch/errors): a retryable error (a
 //    dependency down) holds the batch and retries it for as long as it takes;
@@ -45,6 +45,14 @@ export interface BatchConsumerOptions {
   maxWaitTimeInMs?: number;
   /** Upper bound of one fetch response, hence of the records held in memory. */
   maxBytes?: number;
+  /**
+   * Upper bound of one partition's share of a fetch (kafkajs: 1 MiB). The
+   * bound that limits memory fairly: kafkajs asks for the partitions always in
+   * the same order, so a fetch cut by maxBytes alone serves the first
+   * partitions of a backlog and starves the last. A record batch larger than
+   * it still comes (the broker always returns the first one), one at a time.
+   */
+  maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   /** How a failed batch is retried: `outage` for retryable errors, `unknown` for the rest (default: retrySettings' defaults). */
@@ -91,6 +99,7 @@ export function createBatchConsumer(opts: BatchConsumerOptions): BatchConsumer {
     heartbeatInterval: heartbeatIntervalMs,
     maxWaitTimeInMs: opts.maxWaitTimeInMs ?? IDLE_FETCH_WAIT_MS,
     ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    ...(opts.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: opts.maxBytesPerPartition } : {}),
   });
   const policies = opts.retry ?? retrySettings({});
   const stopping = new AbortController();

@@ -24,6 +24,8 @@ export interface StageOptions<In, Out> {
    * request, their offsets committed as one. Default STAGE_CONCURRENCY.
    */
   partitionsConsumedConcurrently?: number;
+  /** A partition's share of one fetch (the batch consumer's maxBytesPerPartition): with the concurrency, what one round holds in memory. */
+  fetchPartitionBytes?: number;
   /**
    * Upper bound of one produce request. A stage's output can be larger than
    * its input (a decoded record is 2-3 times its raw one), and one request
@@ -144,6 +146,7 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
     topic: opts.inputTopic,
     logger,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? STAGE_CONCURRENCY,
+    ...(opts.fetchPartitionBytes !== undefined ? { maxBytesPerPartition: opts.fetchPartitionBytes } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
     handleBatch: (records, { signal }) => handleRound(records, signal),
   });

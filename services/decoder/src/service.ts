@@ -48,6 +48,8 @@ export interface DecoderConfig {
   redactPatterns: string[];
   /** DECODER_CONCURRENCY: partition batches of one fetch decoded and produced as one round. */
   concurrency: number;
+  /** DECODER_FETCH_PARTITION_BYTES: a partition's share of one fetch (memory against requests per record). */
+  fetchPartitionBytes: number;
   /** DECODER_RETRY_INITIAL_DELAY, DECODER_RETRY_MAX_DELAY, DECODER_UNKNOWN_ERROR_ATTEMPTS. */
   retry: RetrySettings;
 }
@@ -59,6 +61,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
       DECODER_MAX_OUTPUT_BYTES: int(1_000_000, 1024, 104_857_600),
       DECODER_CONSUMER_GROUP: str(GROUPS.decoder),
       DECODER_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64),
+      DECODER_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600),
       DECODER_MAX_FIELD_BYTES: int(DEFAULT_BOUNDS.fieldBytes, 64, 10_485_760),
       DECODER_MAX_MAP_BYTES: int(DEFAULT_BOUNDS.mapBytes, 1_024, 104_857_600),
       DECODER_MAX_TEXT_BYTES: int(DEFAULT_BOUNDS.textBytes, 1_024, 104_857_600),
@@ -81,6 +84,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
     bounds: { fieldBytes: v.DECODER_MAX_FIELD_BYTES, mapBytes: v.DECODER_MAX_MAP_BYTES, textBytes: v.DECODER_MAX_TEXT_BYTES },
     groupId: v.DECODER_CONSUMER_GROUP,
     concurrency: v.DECODER_CONCURRENCY,
+    fetchPartitionBytes: v.DECODER_FETCH_PARTITION_BYTES,
     redactor,
     redactPatterns,
     retry: retrySettings(env, "DECODER"),
@@ -118,6 +122,7 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     groupId: config.groupId,
     inputTopic: topics.raw,
     partitionsConsumedConcurrently: config.concurrency,
+    fetchPartitionBytes: config.fetchPartitionBytes,
     logger,
     metrics,
     retry: config.retry,

@@ -42,10 +42,12 @@ export interface RulesConfig {
   groupId: string;
   /** RULES_CONCURRENCY: partition batches of one fetch evaluated and produced as one round. */
   concurrency: number;
+  /** RULES_FETCH_PARTITION_BYTES: a partition's share of one fetch (memory against requests per record). */
+  fetchPartitionBytes: number;
 }
 
 export function loadRulesConfig(env: Env): RulesConfig {
-  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules), RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64) }, env);
+  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules), RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64), RULES_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600) }, env);
   return {
     kafka: kafkaSettings(env, "rules"),
     runtime: runtimeSettings(env, HEALTH_PORTS.rules),
@@ -54,6 +56,7 @@ export function loadRulesConfig(env: Env): RulesConfig {
     alerting: alertingSettings(env),
     groupId: v.RULES_CONSUMER_GROUP,
     concurrency: v.RULES_CONCURRENCY,
+    fetchPartitionBytes: v.RULES_FETCH_PARTITION_BYTES,
   };
 }
 
@@ -139,6 +142,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     groupId: config.groupId,
     inputTopic: topics.decoded,
     partitionsConsumedConcurrently: config.concurrency,
+    fetchPartitionBytes: config.fetchPartitionBytes,
     logger,
     metrics,
     logic: {
