@@ -74,10 +74,10 @@ process). Needs Kafka, Elasticsearch, Redis and the Docker engine:
 \`npm start\` or \`infra/local up\`. Exit code 1 when a phase failed or a
 correctness check did not hold.
 
-To profile one stage on the engine's own lines (what scripts/profile-stage.ts did):
-  npm run bench -- --phases stages --input fixtures --cpu-prof --events 30000
-(decoder, rules and sink each run alone, each profiled; the limits phase adds
-the passthrough and the plain _bulk they are compared with). Before/after on
+To profile each stage alone against its limit, on the engine's own lines:
+  npm run bench -- --phases limits,stages --input fixtures --cpu-prof --events 30000
+(decoder, rules and sink each run alone, each profiled; limits adds the
+passthrough and the plain _bulk they are compared with). Before/after on
 the same machine: build the other revision in a copy and run the same command
 with --services-root <copy>, back to back.
 
