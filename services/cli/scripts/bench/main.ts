@@ -92,15 +92,18 @@ with --services-root <copy>, back to back.
                        what fills the raw topic: the fleet simulator (default), or
                        the engine-20.10 fixtures (libs/docker-event) cycled over
                        the hosts, each record with its own time
-  --cpu-prof           run every service process of a phase under V8's CPU
-                       profiler (node --cpu-prof); its rates are then lower
+  --cpu-prof           run every service process of a phase (the collector's
+                       too; not those of the shutdown phase's dockwatch up)
+                       under V8's CPU profiler (node --cpu-prof); the rates
+                       of a profiled run are lower
   --services-root DIR  run the built services (and dockwatch up) of another
                        checkout (default this one)
   --collector-seconds S  how long the collector phase makes engine activity (default 30)
   --shutdown-records N raw records produced to dockwatch up before the Ctrl-C in
                        full flow (default: --events, at most 20000)
-  --phases LIST        comma-separated, of: ${PHASES.join(", ")} (default: all;
-                       scale implies stages and pipeline)
+  --phases LIST        comma-separated, of: ${PHASES.slice(0, 4).join(", ")},
+                       ${PHASES.slice(4).join(", ")} (default: all; scale implies
+                       stages and pipeline)
   --keep               leave the run's topics, indices and templates
   --report-dir DIR     where the report goes (default reports/ at the repository root)`);
   process.exit(0);
