@@ -5,22 +5,18 @@
 // health ports and (for `up`) log and pid directory, so it runs beside
 // `npm start`. The time is from the signal to the process's exit. "up, busy"
 // is `dockwatch up` stopped in full flow: --records raw records produced
-// straight to its raw topic, SIGINT once the first are decoded.
+// straight to its raw topic, SIGINT once the first are decoded. The `up`
+// part is shutdown.ts, which the bench's shutdown phase runs too.
 //   npm run measure:shutdown -w services/cli -- [--rounds 3] [--idle 3] [--records 20000]
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@elastic/elasticsearch";
-import { kafkaSettings } from "@dockwatch/config";
-import { containerLine, rawFromEngineLine } from "@dockwatch/docker-event/testing";
-import { createPipelineClients } from "@dockwatch/kafka";
-import { createLogger } from "@dockwatch/runtime";
-import { freePort, infra, unique, waitFor } from "@dockwatch/test-helpers";
+import { freePort, infra, unique } from "@dockwatch/test-helpers";
 import { SERVICES, spawnService, type ServiceName } from "../src/services.js";
-import { repoRoot } from "../src/paths.js";
 import { stackEnv } from "../test/integration/stack.js";
+import { flow, interrupt, startUp, withHealthPorts, type Up } from "./shutdown.js";
 
 const { values } = parseArgs({
   options: {
@@ -73,59 +69,19 @@ async function oneService(name: ServiceName): Promise<{ ms: number; code: number
   }
 }
 
-/** Produces `n` raw records to the run's raw topic; resolves once the first ones are decoded. */
-async function flow(env: Record<string, string>, n: number): Promise<void> {
-  const clients = createPipelineClients({ settings: kafkaSettings(env, "measure-shutdown"), logger: createLogger("measure", "warn"), writes: ["DockerEvent"], topics: [{ topic: env.TOPIC_RAW! }] });
-  const admin = clients.kafka.admin();
-  try {
-    for (const c of clients.components) await c.start();
-    await admin.connect();
-    const run = env.TOPIC_RAW!;
-    for (let i = 0; i < n; i += 1000) {
-      const messages = await Promise.all(
-        Array.from({ length: Math.min(1000, n - i) }, (_, j) => `${run}-${(i + j) % 97}`).map(async (name) => ({
-          key: name,
-          value: await clients.codec.encode("DockerEvent", rawFromEngineLine(containerLine("start", { name }, name))),
-        })),
-      );
-      await clients.producer.send({ topic: env.TOPIC_RAW!, acks: -1, messages });
-    }
-    const decoded = async () => (await admin.fetchTopicOffsets(env.TOPIC_DECODED!)).reduce((t, p) => t + Number(p.high), 0);
-    await waitFor("decoded records", async () => (await decoded()) > 100, 60_000, 20);
-  } finally {
-    await admin.disconnect();
-    for (const c of [...clients.components].reverse()) await c.stop();
-  }
-}
-
 /** `dockwatch up --no-infra --plain` with its own world: ready, idle (or in full flow with `busy` records), SIGINT; ms to exit. */
 async function wholeUp(busy = 0): Promise<{ ms: number; code: number | string }> {
   const run = unique("shut");
   const dir = mkdtempSync(join(tmpdir(), `${run}-`));
-  const env: Record<string, string> = { ...stackEnv(run, join(dir, "collector")), DOCKWATCH_INFRA_STATE: join(dir, "state") };
-  for (const name of SERVICES) env[`${name.toUpperCase()}_HEALTH_PORT`] = String(await freePort());
-  const child = spawn(process.execPath, [join(repoRoot, "services/cli/dist/cli.js"), "up", "--no-infra", "--plain"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | string>((r) => child.once("exit", (code, signal) => r(code ?? signal ?? 0)));
+  const env = await withHealthPorts({ ...stackEnv(run, join(dir, "collector")), DOCKWATCH_INFRA_STATE: join(dir, "state") });
+  let up: Up | undefined;
   try {
-    const deadline = Date.now() + 180_000;
-    while (!out.includes("dockwatch is running")) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`dockwatch up did not start:\n${out.slice(-3000)}`);
-      await sleep(100);
-    }
+    up = await startUp(env);
     await sleep(idleMs);
     if (busy > 0) await flow(env, busy);
-    const t0 = performance.now();
-    child.kill("SIGINT");
-    const code = await exited;
-    return { ms: Math.round(performance.now() - t0), code };
+    return await interrupt(up);
   } finally {
-    if (child.exitCode === null) child.kill("SIGKILL");
+    if (up && up.child.exitCode === null) up.child.kill("SIGKILL");
     await cleanup(env);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -47,12 +47,16 @@ export interface SpawnOptions {
   healthPort?: number;
   /** Receives every output line of the service (default: prefixed on this process's stdout). */
   onLine?: (service: ServiceName, line: string) => void;
+  /** Node flags before the script, e.g. `--cpu-prof` (the bench's profiles). */
+  execArgv?: string[];
+  /** The checkout whose `services/<name>/dist/main.js` runs (default this one: the bench compares builds with it). */
+  root?: string;
 }
 
 /** Starts `services/<name>/dist/main.js` in its own process (the real binary, as deployed). */
 export function spawnService(name: ServiceName, opts: SpawnOptions = {}): ServiceProcess {
   const healthPort = opts.healthPort ?? DEFAULT_PORTS[name];
-  const child = spawn(process.execPath, [join(repoRoot, "services", name, "dist/main.js")], {
+  const child = spawn(process.execPath, [...(opts.execArgv ?? []), join(opts.root ?? repoRoot, "services", name, "dist/main.js")], {
     env: { ...process.env, ...opts.env, HEALTH_PORT: String(healthPort) },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: Ctrl-C reaches only the supervisor, which then

@@ -1,5 +1,5 @@
 // npm run bench: each stage against the limits of this machine, in one run, on the same data.
-//   npm run bench -- [--events 40000] [--hosts 50] [--rate 0] [--phases limits,stages,pipeline,latency,scale] ...
+//   npm run bench -- [--events 40000] [--hosts 50] [--rate 0] [--phases limits,stages,…] [--cpu-prof] ...
 // Takes /tmp/dockwatch-infra.lock shared (like the integration tests); do not wrap it in flock.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { infra, unique } from "@dockwatch/test-helpers";
 import { repoRoot } from "../../src/paths.js";
 import { acquireLock } from "../chaos/lock.js";
 import { reportMarkdown, writeReport, type Setting } from "./report.js";
-import { PHASES, runBench, type BenchOptions, type PhaseName } from "./run.js";
+import { INPUTS, PHASES, runBench, type BenchOptions, type PhaseName } from "./run.js";
 import { NotReady, preflight } from "./world.js";
 
 const { values } = parseArgs({
@@ -23,6 +23,11 @@ const { values } = parseArgs({
     "latency-rate": { type: "string", default: "1000" },
     "latency-seconds": { type: "string", default: "30" },
     instances: { type: "string", default: "2" },
+    input: { type: "string", default: "fleet" },
+    "cpu-prof": { type: "boolean", default: false },
+    "services-root": { type: "string" },
+    "collector-seconds": { type: "string", default: "30" },
+    "shutdown-records": { type: "string" },
     phases: { type: "string", default: PHASES.join(",") },
     keep: { type: "boolean", default: false },
     "report-dir": { type: "string", default: resolve(repoRoot, "reports") },
@@ -51,10 +56,30 @@ on the run's own topics, groups, Redis prefix and indices:
   latency    a fresh pipeline fed at --latency-rate events/s: event → alert
              produced and → alert indexed, p50/p95/p99
   scale      stages and pipeline again with --instances of each service
+  collector  the real collector following the local Docker engine (DOCKER_HOST,
+             default unix:///var/run/docker.sock) into the run's own raw topic
+             while the bench runs containers of the local busybox image
+             (labelled with the run; created, exec'ed, stopped, removed) for
+             --collector-seconds: every engine event published once, records/s,
+             delay, peak RSS and CPU
+  shutdown   Ctrl-C on \`dockwatch up --no-infra --plain\` (what npm start
+             supervises) on the run's own topics: SIGINT in full flow, then
+             again idle; ms to exit, and each stage's committed offsets
+             (the code of npm run measure:shutdown -w services/cli)
 
 Writes <report-dir>/bench.md, bench.json and bench-services.log (the services'
-output). Needs Kafka, Elasticsearch and Redis: \`npm start\` or \`infra/local up\`.
-Exit code 1 when a phase failed or a correctness check did not hold.
+output); with --cpu-prof also <report-dir>/prof/<phase>/<process>.cpuprofile
+and a Profiles section (self time by place and the top functions of each
+process). Needs Kafka, Elasticsearch, Redis and the Docker engine:
+\`npm start\` or \`infra/local up\`. Exit code 1 when a phase failed or a
+correctness check did not hold.
+
+To profile each stage alone against its limit, on the engine's own lines:
+  npm run bench -- --phases limits,stages --input fixtures --cpu-prof --events 30000
+(decoder, rules and sink each run alone, each profiled; limits adds the
+passthrough and the plain _bulk they are compared with). Before/after on
+the same machine: build the other revision in a copy and run the same command
+with --services-root <copy>, back to back.
 
   --events N           events pre-filled to the raw topic (default 40000)
   --hosts N            virtual hosts of the fleet (default 50)
@@ -63,8 +88,22 @@ Exit code 1 when a phase failed or a correctness check did not hold.
   --latency-rate N     events/s of the latency phase (default 1000)
   --latency-seconds S  how long the latency phase injects (default 30)
   --instances N        instances per service in the scale phase (default 2)
-  --phases LIST        comma-separated, of: ${PHASES.join(", ")} (default: all;
-                       scale implies stages and pipeline)
+  --input fleet|fixtures
+                       what fills the raw topic: the fleet simulator (default), or
+                       the engine-20.10 fixtures (libs/docker-event) cycled over
+                       the hosts, each record with its own time
+  --cpu-prof           run every service process of a phase (the collector's
+                       too; not those of the shutdown phase's dockwatch up)
+                       under V8's CPU profiler (node --cpu-prof); the rates
+                       of a profiled run are lower
+  --services-root DIR  run the built services (and dockwatch up) of another
+                       checkout (default this one)
+  --collector-seconds S  how long the collector phase makes engine activity (default 30)
+  --shutdown-records N raw records produced to dockwatch up before the Ctrl-C in
+                       full flow (default: --events, at most 20000)
+  --phases LIST        comma-separated, of: ${PHASES.slice(0, 4).join(", ")},
+                       ${PHASES.slice(4).join(", ")} (default: all; scale implies
+                       stages and pipeline)
   --keep               leave the run's topics, indices and templates
   --report-dir DIR     where the report goes (default reports/ at the repository root)`);
   process.exit(0);
@@ -85,6 +124,10 @@ for (const p of phases) {
     process.exit(2);
   }
 }
+if (!(INPUTS as readonly string[]).includes(values.input!)) {
+  console.error(`bench: --input must be one of ${INPUTS.join(", ")}, got ${values.input}`);
+  process.exit(2);
+}
 const opts: BenchOptions = {
   events: num("events", values.events, 10),
   hosts: num("hosts", values.hosts, 1),
@@ -93,6 +136,11 @@ const opts: BenchOptions = {
   latencyRate: num("latency-rate", values["latency-rate"], 1),
   latencySeconds: num("latency-seconds", values["latency-seconds"], 1),
   instances: num("instances", values.instances, 2),
+  input: values.input as BenchOptions["input"],
+  profileDir: values["cpu-prof"] ? resolve(values["report-dir"]!) : undefined,
+  servicesRoot: values["services-root"] ? resolve(values["services-root"]) : undefined,
+  collectorSeconds: num("collector-seconds", values["collector-seconds"], 1),
+  shutdownRecords: values["shutdown-records"] === undefined ? undefined : num("shutdown-records", values["shutdown-records"], 1),
   phases: phases as PhaseName[],
   keep: values.keep!,
 };
@@ -120,7 +168,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 log("waiting for the shared infrastructure lock (/tmp/dockwatch-infra.lock)…");
 const lock = await acquireLock("shared");
 try {
-  await preflight();
+  await preflight(opts.servicesRoot);
 } catch (err) {
   await lock.release();
   if (err instanceof NotReady) {
@@ -159,6 +207,8 @@ const setting: Setting = {
     Elasticsearch: esVersion,
     Redis: /redis_version:(\S+)/.exec(shell("redis-cli", ["-h", redisUrl.hostname, "-p", redisUrl.port || "6379", "INFO", "server"]))?.[1] ?? "unknown",
     "@elastic/elasticsearch": versionOf("@elastic/elasticsearch"),
+    "Docker engine": shell("docker", ["version", "--format", "{{.Server.Version}}"]),
+    ...(opts.servicesRoot ? { "services run from": `${opts.servicesRoot} at ${shell("git", ["-C", opts.servicesRoot, "rev-parse", "--short", "HEAD"])}` } : {}),
   },
   command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(" ")}` : "npm run bench",
 };
@@ -173,7 +223,7 @@ try {
   const files = writeReport(dir, result, setting);
   console.log(reportMarkdown(result, setting));
   log(`report: ${files.markdown}, ${files.json}`);
-  const failedChecks = [...result.limits, ...result.stages].filter((t) => t.check && !t.check.ok);
+  const failedChecks = [...result.limits, ...result.stages, ...(result.collector ? [result.collector] : []), ...(result.shutdown?.rounds ?? [])].filter((t) => t.check && !t.check.ok);
   if (result.problems.length || failedChecks.length) exitCode = 1;
 } finally {
   await lock.release();

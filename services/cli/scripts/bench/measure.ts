@@ -120,6 +120,20 @@ export function percentile(values: number[], p: number, sorted = [...values].sor
   return sorted[rank - 1];
 }
 
+export interface Percentiles {
+  count: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  max?: number;
+}
+
+/** p50, p95, p99 (nearest rank) and the largest of a list. */
+export function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: values.length, p50: percentile(values, 50, sorted), p95: percentile(values, 95, sorted), p99: percentile(values, 99, sorted), max: sorted[sorted.length - 1] };
+}
+
 /** Records per second from the first to the last of `times` (ms): count−1 intervals over the span. */
 export function rateOf(count: number, times: number[]): { perSecond: number | undefined; spanMs: number } {
   if (times.length < 2) return { perSecond: undefined, spanMs: 0 };

@@ -31,7 +31,8 @@ export interface ProfileSummary {
 export function placeOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith("(") ? functionName : "(native)";
   if (url.startsWith("node:")) return "node";
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  // The innermost node_modules: a nested copy's code is that package's, not its dependent's.
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   const own = /\/(libs|services)\/([^/]+)\//.exec(url);
   if (own) return `@dockwatch/${own[2]}`;

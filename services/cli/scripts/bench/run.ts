@@ -1,19 +1,25 @@
 // One bench run: the same fleet data through the limits (kafkajs
 // passthrough, Kafka's perf tools, a plain _bulk of the same alert
 // documents), each stage alone on a pre-filled topic, the whole pipeline,
-// latency at a steady rate, and the same stages and pipeline with N
-// instances each. Used by main.ts (npm run bench) and by the smoke test.
+// latency at a steady rate, the same stages and pipeline with N instances
+// each, the real collector on the real engine (collector.ts) and Ctrl-C on
+// `dockwatch up` (ctrl-c.ts); with --cpu-prof, a V8 CPU profile of every
+// service process of a phase. Used by main.ts (npm run bench) and by the smoke test.
 import { alertDocument, type Alert } from "@dockwatch/contracts";
 import { decodeEvent, encodeRecord } from "@dockwatch/docker-event";
 import { identitySettings } from "@dockwatch/config";
 import { alertingSettings, loadRuleset, version, type AlertContext } from "@dockwatch/rule-engine";
 import { unique } from "@dockwatch/test-helpers";
 import { expectedAlerts, expectedOfDecoded, type Expectation } from "../chaos/workload.js";
-import { Fleet, mix } from "./fleet.js";
-import { ackedRate, indexedIds, percentile, rateOf, readTopic, topicEnd } from "./measure.js";
-import { benchProducer, kafkaTool, openWorld, type BenchWorld, type Log, type Usage } from "./world.js";
+import { collectorPhase, type CollectorResult } from "./collector.js";
+import { shutdownPhase, type ShutdownResult } from "./ctrl-c.js";
+import { FixtureFleet } from "./fixtures.js";
+import { Fleet, mix, type FleetRecord } from "./fleet.js";
+import { ackedRate, indexedIds, percentiles, rateOf, readTopic, topicEnd, type Percentiles } from "./measure.js";
+import { benchProducer, kafkaTool, openWorld, type BenchWorld, type Log, type ProfileEntry, type Usage } from "./world.js";
 
-export const PHASES = ["limits", "stages", "pipeline", "latency", "scale"] as const;
+export const PHASES = ["limits", "stages", "pipeline", "latency", "scale", "collector", "shutdown"] as const;
+export const INPUTS = ["fleet", "fixtures"] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -30,6 +36,16 @@ export interface BenchOptions {
   phases: PhaseName[];
   /** Leave topics, indices and templates (to look at them). */
   keep: boolean;
+  /** What fills the raw topic: the fleet simulator (default) or the engine fixtures cycled (fixtures.ts). */
+  input?: (typeof INPUTS)[number];
+  /** --cpu-prof: the report directory, where each phase's profiles go (prof/<phase>/<process>.cpuprofile). */
+  profileDir?: string;
+  /** Another checkout whose built services run (before/after comparisons, back to back). */
+  servicesRoot?: string;
+  /** How long the collector phase makes engine activity (default 30 s). */
+  collectorSeconds?: number;
+  /** Raw records produced to `dockwatch up` before the Ctrl-C in full flow (default min(events, 20,000)). */
+  shutdownRecords?: number;
 }
 
 export interface Throughput {
@@ -54,13 +70,7 @@ export interface Throughput {
   detail?: string;
 }
 
-export interface Percentiles {
-  count: number;
-  p50?: number;
-  p95?: number;
-  p99?: number;
-  max?: number;
-}
+export type { Percentiles } from "./measure.js";
 
 export interface LatencyResult {
   rate: number;
@@ -82,6 +92,10 @@ export interface BenchResult {
   limits: Throughput[];
   stages: Throughput[];
   latency?: LatencyResult;
+  collector?: CollectorResult;
+  shutdown?: ShutdownResult;
+  /** --cpu-prof: each profiled process of each phase, summarized. */
+  profiles: ProfileEntry[];
   /** What went wrong in a phase (the run goes on with the next). */
   problems: string[];
   /** Own alerts expected per event (no correlation) and the ids indexed by the single-instance pipeline, for the smoke test. */
@@ -102,7 +116,7 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
   const phases = new Set(opts.phases);
   // The scale phase sits beside the single-instance figures: it needs them.
   if (phases.has("scale")) phases.add("stages").add("pipeline");
-  const world = await openWorld(run, log);
+  const world = await openWorld(run, log, { profileDir: opts.profileDir, servicesRoot: opts.servicesRoot });
   onCleanup(() => world.close(opts.keep));
   const result: BenchResult = {
     run,
@@ -113,6 +127,7 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
     limits: [],
     stages: [],
     problems: [],
+    profiles: world.profiles,
     evidence: { expected: new Map() },
     output: world.output,
   };
@@ -129,7 +144,8 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
   const timeoutMs = Math.max(300_000, opts.events * 10);
   try {
     const exp = expectation(world);
-    const raw = await prefill(world, opts, exp, result, log);
+    // Only the phases on the pre-filled data need it.
+    const raw = phases.has("limits") || phases.has("stages") || phases.has("pipeline") ? await prefill(world, opts, exp, result, log) : "";
     if (phases.has("limits")) await attempt("passthrough", async () => void result.limits.push(await passthroughLimit(world, raw, timeoutMs)));
     if (phases.has("limits")) await attempt("kafka perf tools", async () => void result.limits.push(...(await kafkaPerf(world, opts.events, result.fleet.avgRecordBytes))));
 
@@ -176,6 +192,18 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
       for (const n of counts) await attempt(`pipeline ×${n}`, async () => stage(await pipeline(world, raw, n, opts.events, result, timeoutMs)));
     }
     if (phases.has("latency")) await attempt("latency", async () => void (result.latency = await latency(world, opts, log)));
+    if (phases.has("collector")) {
+      await attempt("collector", async () => {
+        const c = (result.collector = await collectorPhase(world, { seconds: opts.collectorSeconds ?? 30 }));
+        log(`collector: ${fmt(c.published)} records of ${fmt(c.engineEvents)} engine events, ${c.perSecond ? fmt(Math.round(c.perSecond)) : "?"} records/s, peak RSS ${c.usage[0]?.peakRssMB.toFixed(0)} MB${c.check.ok ? "" : ` (CHECK FAILED: ${c.check.detail})`}`);
+      });
+    }
+    if (phases.has("shutdown")) {
+      await attempt("shutdown", async () => {
+        const s = (result.shutdown = await shutdownPhase(world, opts.shutdownRecords ?? Math.min(opts.events, 20_000)));
+        log(`shutdown: ${s.rounds.map((r) => `${r.what} ${fmt(r.ms)} ms${r.check.ok ? "" : ` (CHECK FAILED: ${r.check.detail})`}`).join(", ")}`);
+      });
+    }
     ratios(result);
   } finally {
     result.finishedAt = new Date().toISOString();
@@ -207,12 +235,17 @@ function expectation(world: BenchWorld): Expectation {
   return { ruleset, minLevel: alerting.minLevel, ctx };
 }
 
+/** The records of the run: the fleet simulator's, or the engine fixtures' (--input fixtures). */
+function source(opts: BenchOptions, prefix: string, seed = opts.seed): { next(timeNano: bigint): FleetRecord } {
+  return opts.input === "fixtures" ? new FixtureFleet({ hosts: opts.hosts, seed, prefix }) : new Fleet({ hosts: opts.hosts, seed, prefix });
+}
+
 const nowNano = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 
 /** The fleet's events, encoded as the collector encodes them, sent to the run's raw topic; each event's own alerts computed here. */
 async function prefill(world: BenchWorld, opts: BenchOptions, exp: Expectation, result: BenchResult, log: Log): Promise<string> {
   const raw = await world.topic("raw");
-  const fleet = new Fleet({ hosts: opts.hosts, seed: opts.seed, prefix: world.run });
+  const fleet = source(opts, world.run);
   const producer = await benchProducer(world);
   const records = [];
   const started = Date.now();
@@ -307,7 +340,7 @@ async function decoderAlone(world: BenchWorld, raw: string, n: number, events: n
   const tag = `decoder${n}`;
   const out = await world.topic(`${tag}.decoded`);
   const group = `${world.run}-${tag}`;
-  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "decoder" as const, label: `decoder#${i}`, env: { TOPIC_RAW: raw, TOPIC_DECODED: out, DECODER_CONSUMER_GROUP: group } })));
+  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "decoder" as const, label: `decoder#${i}`, env: { TOPIC_RAW: raw, TOPIC_DECODED: out, DECODER_CONSUMER_GROUP: group } })), `decoder ×${n}`);
   await world.drained(group, raw, inst, `decoder ×${n}`, timeoutMs);
   const usage = await world.stop(inst);
   const recs = await readTopic(world.clients.kafka, out, `${group}-read`, false);
@@ -367,7 +400,7 @@ async function rulesAlone(world: BenchWorld, decoded: string, n: number, events:
   const tag = `rules${n}`;
   const out = await world.topic(`${tag}.alerts`);
   const group = `${world.run}-${tag}`;
-  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "rules" as const, label: `rules#${i}`, env: { TOPIC_DECODED: decoded, TOPIC_ALERTS: out, RULES_CONSUMER_GROUP: group, REDIS_KEY_PREFIX: `${world.run}:${tag}:` } })));
+  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "rules" as const, label: `rules#${i}`, env: { TOPIC_DECODED: decoded, TOPIC_ALERTS: out, RULES_CONSUMER_GROUP: group, REDIS_KEY_PREFIX: `${world.run}:${tag}:` } })), `rules ×${n}`);
   await world.drained(group, decoded, inst, `rules ×${n}`, timeoutMs);
   const usage = await world.stop(inst);
   const { values, times } = await alertsOf(world, out, `${group}-read`);
@@ -393,7 +426,7 @@ async function sinkAlone(world: BenchWorld, alerts: string, values: Alert[], n: 
   const prefix = `${world.run}-${tag}`;
   world.track(prefix);
   const group = `${world.run}-${tag}`;
-  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "sink" as const, label: `sink#${i}`, env: { TOPIC_ALERTS: alerts, SINK_CONSUMER_GROUP: group, SINK_INDEX_PREFIX: prefix } })));
+  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "sink" as const, label: `sink#${i}`, env: { TOPIC_ALERTS: alerts, SINK_CONSUMER_GROUP: group, SINK_INDEX_PREFIX: prefix } })), `sink ×${n}`);
   await world.drained(group, alerts, inst, `sink ×${n}`, timeoutMs);
   const usage = await world.stop(inst);
   return esThroughput(world, "sink", n, prefix, values.length, usage, values.map((a) => a.id));
@@ -425,7 +458,7 @@ async function esThroughput(world: BenchWorld, name: string, n: number, prefix: 
 
 /** The fleet's own alerts built in process (when the rules stage did not run): the documents of the plain _bulk. */
 async function ownAlerts(world: BenchWorld, opts: BenchOptions, exp: Expectation): Promise<Alert[]> {
-  const fleet = new Fleet({ hosts: opts.hosts, seed: opts.seed, prefix: world.run });
+  const fleet = source(opts, world.run);
   const out: Alert[] = [];
   for (let i = 0; i < opts.events; i++) out.push(...(await expectedOfDecoded(decodeEvent(fleet.next(nowNano()).record), exp)).built);
   return out;
@@ -472,7 +505,7 @@ async function pipeline(world: BenchWorld, raw: string, n: number, events: numbe
   const groups = { decoder: `${world.run}-${tag}-decoder`, rules: `${world.run}-${tag}-rules`, sink: `${world.run}-${tag}-sink` };
   const env = { TOPIC_RAW: raw, TOPIC_DECODED: decoded, TOPIC_ALERTS: alerts, DECODER_CONSUMER_GROUP: groups.decoder, RULES_CONSUMER_GROUP: groups.rules, SINK_CONSUMER_GROUP: groups.sink, SINK_INDEX_PREFIX: prefix, REDIS_KEY_PREFIX: `${world.run}:${tag}:` };
   const specs = (["sink", "rules", "decoder"] as const).flatMap((name) => Array.from({ length: n }, (_, i) => ({ name, label: `${name}#${i}`, env })));
-  const inst = await world.start(specs);
+  const inst = await world.start(specs, `pipeline ×${n}`);
   // Upstream first: once the decoder committed everything, all it produced is in `decoded`, and so on.
   await world.drained(groups.decoder, raw, inst, `pipeline ×${n} (decoder)`, timeoutMs);
   await world.drained(groups.rules, decoded, inst, `pipeline ×${n} (rules)`, timeoutMs);
@@ -491,11 +524,6 @@ async function pipeline(world: BenchWorld, raw: string, n: number, events: numbe
   return t;
 }
 
-const stats = (values: number[]): Percentiles => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { count: values.length, p50: percentile(values, 50, sorted), p95: percentile(values, 95, sorted), p99: percentile(values, 99, sorted), max: sorted[sorted.length - 1] };
-};
-
 /** A fresh pipeline fed at a steady rate by the fleet (event time = when the bench sends it); event → alert produced (Kafka timestamp) and → indexed (Elasticsearch acknowledged it, seen by the proxy). */
 async function latency(world: BenchWorld, opts: BenchOptions, log: Log): Promise<LatencyResult> {
   const prefix = `${world.run}-latency`;
@@ -505,8 +533,8 @@ async function latency(world: BenchWorld, opts: BenchOptions, log: Log): Promise
   const alerts = await world.topic("latency.alerts");
   const groups = { decoder: `${world.run}-latency-decoder`, rules: `${world.run}-latency-rules`, sink: `${world.run}-latency-sink` };
   const env = { TOPIC_RAW: raw, TOPIC_DECODED: decoded, TOPIC_ALERTS: alerts, DECODER_CONSUMER_GROUP: groups.decoder, RULES_CONSUMER_GROUP: groups.rules, SINK_CONSUMER_GROUP: groups.sink, SINK_INDEX_PREFIX: prefix, REDIS_KEY_PREFIX: `${world.run}:latency:` };
-  const inst = await world.start((["sink", "rules", "decoder"] as const).map((name) => ({ name, label: `${name}#0`, env })));
-  const fleet = new Fleet({ hosts: opts.hosts, seed: opts.seed + 1, prefix: `${world.run}-l` });
+  const inst = await world.start((["sink", "rules", "decoder"] as const).map((name) => ({ name, label: `${name}#0`, env })), "latency");
+  const fleet = source(opts, `${world.run}-l`, opts.seed + 1);
   const producer = await benchProducer(world);
   const total = Math.round(opts.latencyRate * opts.latencySeconds);
   let sent = 0;
@@ -541,5 +569,5 @@ async function latency(world: BenchWorld, opts: BenchOptions, log: Log): Promise
   const produced = values.map((a, i) => times[i]! - Number(BigInt(a.data.docker.timeNano) / 1000n) / 1000);
   const eventMs = new Map(values.map((a) => [a.id, Number(BigInt(a.data.docker.timeNano) / 1000n) / 1000]));
   const indexed = world.proxy.acked(`${prefix}-`).filter((a) => eventMs.has(a.id)).map((a) => a.atMs - eventMs.get(a.id)!);
-  return { rate: opts.latencyRate, seconds: opts.latencySeconds, injected: sent, achievedRate: sent / seconds, alerts: values.length, toProduced: stats(produced), toIndexed: stats(indexed), usage };
+  return { rate: opts.latencyRate, seconds: opts.latencySeconds, injected: sent, achievedRate: sent / seconds, alerts: values.length, toProduced: percentiles(produced), toIndexed: percentiles(indexed), usage };
 }

@@ -3,7 +3,7 @@
 // the env of the end-to-end tests: stackEnv), Elasticsearch behind the recording proxy
 // (es-proxy.ts), and what must go at the end.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,7 @@ import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from ".
 import { stackEnv } from "../../test/integration/stack.js";
 import { startEsProxy, type EsProxy } from "./es-proxy.js";
 import { groupProgress, procSample, type ProcSample } from "./measure.js";
+import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./profile.js";
 
 export type Log = (line: string) => void;
 
@@ -26,9 +27,10 @@ export type Log = (line: string) => void;
 export class NotReady extends Error {}
 
 /** Kafka, Elasticsearch and Redis answer, and the services are built; else a NotReady naming the missing part. */
-export async function preflight(): Promise<void> {
-  for (const name of SERVICES) {
-    if (!existsSync(join(repoRoot, "services", name, "dist/main.js"))) throw new NotReady(`services/${name}/dist/main.js is missing: build first (npm run bench builds; or npx turbo run build)`);
+export async function preflight(root = repoRoot): Promise<void> {
+  for (const name of [...SERVICES, "cli"]) {
+    const main = name === "cli" ? "dist/cli.js" : "dist/main.js";
+    if (!existsSync(join(root, "services", name, main))) throw new NotReady(`${join(root, "services", name, main)} is missing: build first (npm run bench builds; or npx turbo run build)`);
   }
   const hint = "start the stack with `npm start` (or `infra/local up`)";
   const tcp = (url: string) =>
@@ -56,6 +58,25 @@ export interface Instance {
   process: ServiceProcess;
   /** CPU used when it was ready: what start-up cost. */
   readyCpu: number;
+  /** Where its V8 CPU profile goes (bench --cpu-prof), written when it exits. */
+  profile?: { phase: string; file: string };
+}
+
+/** One process's CPU profile of one phase, summarized. */
+export interface ProfileEntry {
+  phase: string;
+  service: string;
+  /** The .cpuprofile, relative to the report directory (open it in Chrome DevTools or speedscope). */
+  file: string;
+  summary?: ProfileSummary;
+  error?: string;
+}
+
+export interface WorldOptions {
+  /** With --cpu-prof: the report directory; each phase's profiles go to <dir>/prof/<phase>/<service>.cpuprofile. */
+  profileDir?: string;
+  /** The checkout whose services run (default this one). */
+  servicesRoot?: string;
 }
 
 export interface Usage {
@@ -81,8 +102,17 @@ export interface BenchWorld {
   /** Every output line of every service, `<label> | <line>`. */
   output: string[];
   topic(name: string): Promise<string>;
-  /** Starts these services at once (so instances of one group join one generation), resolves when every one is ready. */
-  start(specs: Array<{ name: ServiceName; env: Record<string, string>; label: string }>): Promise<Instance[]>;
+  /**
+   * Starts these services at once (so instances of one group join one generation), resolves when every one is ready.
+   * `phase` names the measurement: with --cpu-prof, the processes of a phase are profiled.
+   */
+  start(specs: Array<{ name: ServiceName; env: Record<string, string>; label: string }>, phase?: string): Promise<Instance[]>;
+  /** The profiles of the processes stopped so far (bench --cpu-prof). */
+  profiles: ProfileEntry[];
+  /** The checkout whose services run. */
+  servicesRoot: string;
+  /** Runs at close, before the topics go (what a phase made outside Kafka and Elasticsearch: containers). */
+  defer(fn: () => Promise<void>): void;
   /** Peak RSS and CPU of each, then SIGTERM to all at once. */
   stop(instances: Instance[]): Promise<Usage[]>;
   /** Polls until the group committed every record of `topic`; throws when a service exits or the timeout passes. */
@@ -96,7 +126,7 @@ export interface BenchWorld {
   close(keep: boolean): Promise<void>;
 }
 
-export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
+export async function openWorld(run: string, log: Log, wopts: WorldOptions = {}): Promise<BenchWorld> {
   const stateDir = mkdtempSync(join(tmpdir(), `${run}-`));
   const proxy = await startEsProxy(infra.elasticsearchUrl);
   const env: Record<string, string> = { ...stackEnv(run, stateDir), REDIS_URL: infra.redisUrl, ELASTICSEARCH_URL: proxy.url, LOG_LEVEL: "warn" };
@@ -113,6 +143,9 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
   const output: string[] = [];
   let templateBody: Record<string, unknown> | undefined;
   const live = new Set<Instance>();
+  const deferred: Array<() => Promise<void>> = [];
+  const profiles: ProfileEntry[] = [];
+  const servicesRoot = wopts.servicesRoot ?? repoRoot;
   let closing = false;
 
   const world: BenchWorld = {
@@ -125,6 +158,11 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
     log,
     env,
     output,
+    profiles,
+    servicesRoot,
+    defer(fn) {
+      deferred.push(fn);
+    },
     async topic(name) {
       const topic = `${run}.${name}`;
       await ensureTopics(admin, [{ topic, numPartitions: DEFAULT_PARTITIONS }], { durability: settings.durability });
@@ -134,12 +172,15 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
     get closing() {
       return closing;
     },
-    async start(specs) {
+    async start(specs, phase) {
       if (closing) throw new Error("the bench is stopping");
       const started: Instance[] = [];
       for (const s of specs) {
-        const p = spawnService(s.name, { env: { ...env, ...s.env }, healthPort: await freePort(), onLine: (_svc, line) => output.push(`${s.label} | ${line}`) });
-        const inst: Instance = { label: s.label, process: p, readyCpu: 0 };
+        const profile = wopts.profileDir && phase ? { phase, file: join("prof", fileSafe(phase), `${fileSafe(s.label)}.cpuprofile`) } : undefined;
+        if (profile) mkdirSync(join(wopts.profileDir!, "prof", fileSafe(phase!)), { recursive: true });
+        const execArgv = profile ? ["--cpu-prof", `--cpu-prof-dir=${join(wopts.profileDir!, "prof", fileSafe(phase!))}`, `--cpu-prof-name=${fileSafe(s.label)}.cpuprofile`] : [];
+        const p = spawnService(s.name, { env: { ...env, ...s.env }, healthPort: await freePort(), onLine: (_svc, line) => output.push(`${s.label} | ${line}`), execArgv, root: servicesRoot });
+        const inst: Instance = { label: s.label, process: p, readyCpu: 0, profile };
         started.push(inst);
         live.add(inst);
       }
@@ -164,6 +205,8 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
       });
       await Promise.all(instances.map((i) => i.process.stop()));
       for (const i of instances) live.delete(i);
+      // Written by the process as it exits (a clean exit: the services handle SIGTERM).
+      for (const i of instances) if (i.profile) profiles.push(readProfile(wopts.profileDir!, i.profile.phase, i.label, i.profile.file));
       return usage;
     },
     async drained(group, topic, instances, what, timeoutMs) {
@@ -196,6 +239,7 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
       if (closing) return;
       closing = true;
       await Promise.all([...live].map((i) => i.process.stop()));
+      for (const fn of deferred) await fn().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
       await proxy.close().catch(() => undefined);
       // The schema store follows the run's schema topic: stopped before the topic goes.
       for (const c of [...clients.components].reverse()) await c.stop().catch(() => undefined);
@@ -215,6 +259,16 @@ export async function openWorld(run: string, log: Log): Promise<BenchWorld> {
     },
   };
   return world;
+}
+
+const fileSafe = (s: string) => s.replaceAll("×", "x").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-|-$/g, "");
+
+function readProfile(dir: string, phase: string, service: string, file: string): ProfileEntry {
+  try {
+    return { phase, service, file, summary: summarizeProfile(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile) };
+  } catch (err) {
+    return { phase, service, file, error: (err as Error).message.split("\n")[0] };
+  }
 }
 
 /** The sink's index template as the sink installs it: one sink started on an empty topic, asked, stopped. */

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadSchemas } from "@dockwatch/codec";
+import { decodeEvent } from "@dockwatch/docker-event";
+import { eventKey } from "../scripts/bench/collector.js";
+import { checkBusy, checkIdle } from "../scripts/bench/ctrl-c.js";
+import { FixtureFleet, fixtureLines, retimed } from "../scripts/bench/fixtures.js";
+import { reportMarkdown, targets } from "../scripts/bench/report.js";
+import type { BenchResult } from "../scripts/bench/run.js";
+import type { GroupPosition } from "../scripts/shutdown.js";
+
+const DockerEventSchema = loadSchemas().get("DockerEvent")!;
+const env = { DECODER_CONSUMER_GROUP: "d", RULES_CONSUMER_GROUP: "r", SINK_CONSUMER_GROUP: "s" };
+const groups = (d: [number, number], r: [number, number], s: [number, number]): GroupPosition[] => [
+  { group: "d", topic: "raw", committed: d[0], end: d[1] },
+  { group: "r", topic: "decoded", committed: r[0], end: r[1] },
+  { group: "s", topic: "alerts", committed: s[0], end: s[1] },
+];
+
+describe("bench input from the engine fixtures (--input fixtures)", () => {
+  it("retimes a line past a double's precision, time in seconds beside it", () => {
+    const line = '{"status":"start","Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{}},"scope":"local","time":1795873684,"timeNano":1795873684613854184}';
+    assert.equal(retimed(line, 1_800_000_000_123_456_789n), line.replace('"time":1795873684,"timeNano":1795873684613854184', '"time":1800000000,"timeNano":1800000000123456789'));
+  });
+
+  it("cycles every fixture line, each record valid, decodable and with a time of its own (distinct alerts)", () => {
+    const lines = fixtureLines();
+    const fleet = new FixtureFleet({ hosts: 3, seed: 2, prefix: "t" });
+    const times = new Set<bigint>();
+    const actions = new Set<string>();
+    for (let i = 0; i < lines.length * 2; i++) {
+      // The same time asked twice: the fleet moves it on.
+      const { record, key } = fleet.next(1_795_873_684_000_000_000n);
+      assert.ok(DockerEventSchema.isValid(record));
+      assert.ok(key);
+      times.add(record.event!.timeNano);
+      actions.add(`${record.event!.Type} ${record.event!.Action}`);
+      assert.equal(decodeEvent(record).agent.id, record.agent.id);
+    }
+    assert.equal(times.size, lines.length * 2);
+    for (const a of ["container create", "container start", "container exec_die", "image tag", "network connect", "volume create", "node create"]) assert.ok(actions.has(a), `${a} not among ${[...actions].join(", ")}`);
+  });
+});
+
+describe("bench collector and Ctrl-C phases (pure parts)", () => {
+  it("keys an engine event the same from its line and from the collector's record", () => {
+    assert.equal(eventKey({ Actor: { ID: "abc" }, Action: "exec_die", timeNano: 1795873684613854184n }), eventKey({ Actor: { ID: "abc" }, Action: "exec_die", timeNano: "1795873684613854184" }));
+  });
+
+  it("in full flow: exit 0, the decoder's commit equal to its output, no group past an end", () => {
+    assert.equal(checkBusy(0, groups([836, 4001], [457, 836], [124, 457]), 836, env).ok, true);
+    // Decoded records its commit does not cover: produced again after a restart.
+    assert.match(checkBusy(0, groups([800, 4001], [457, 836], [124, 457]), 836, env).detail, /≠ the decoder's commit/);
+    assert.equal(checkBusy(0, groups([800, 4001], [457, 836], [124, 457]), 836, env).ok, false);
+    assert.equal(checkBusy(130, groups([836, 4001], [457, 836], [124, 457]), 836, env).ok, false);
+    assert.equal(checkBusy(0, groups([0, 4001], [0, 0], [0, 0]), 0, env).ok, false, "nothing committed is no clean stop in full flow");
+  });
+
+  it("idle: exit 0 and every group at its topic's end", () => {
+    assert.equal(checkIdle(0, groups([10, 10], [10, 10], [7, 7]), env).ok, true);
+    const behind = checkIdle(0, groups([10, 10], [9, 10], [7, 7]), env);
+    assert.equal(behind.ok, false);
+    assert.match(behind.detail, /rules 9\/10/);
+  });
+
+  it("puts the collector's RSS and the Ctrl-C times in the Targets table, met or missed, and their sections in the report", () => {
+    const usage = (mb: number) => [{ service: "collector#0", peakRssMB: mb, cpuSeconds: 2, workCpuSeconds: 1 }];
+    const round = (what: "in full flow" | "idle", ms: number, ok = true) => ({ what, ms, code: 0, groups: groups([1, 1], [1, 1], [1, 1]), decodedEnd: 1, check: { ok, detail: "d" } });
+    const base: BenchResult = {
+      run: "r",
+      startedAt: "",
+      finishedAt: "",
+      options: { events: 10, hosts: 1, seed: 1, rate: 0, latencyRate: 1000, latencySeconds: 1, instances: 2, phases: ["collector", "shutdown"], keep: false },
+      fleet: { records: 0, bytes: 0, avgRecordBytes: 0, mix: {}, expectedAlerts: 0, correlatedEvents: 0 },
+      limits: [],
+      stages: [],
+      profiles: [],
+      problems: [],
+      evidence: { expected: new Map() },
+      output: [],
+    };
+    const collector = (mb: number, ok = true) => ({ seconds: 30, workers: 3, containers: 20, execs: 500, engineEvents: 1600, published: 1600, duplicates: 0, perSecond: 55, engineRate: 53, delay: { count: 1600, p50: 30, p99: 500, max: 700 }, usage: usage(mb), check: { ok, detail: "d" } });
+    const status = (r: BenchResult, prefix: string) => targets(r).find((t) => t.target.startsWith(prefix))!.status;
+    assert.equal(status(base, "collector"), "not measured");
+    assert.equal(status(base, "Ctrl-C"), "not measured");
+    assert.equal(status({ ...base, collector: collector(90) }, "collector"), "met");
+    assert.equal(status({ ...base, collector: collector(126) }, "collector"), "missed");
+    assert.equal(status({ ...base, collector: collector(90, false) }, "collector"), "missed", "a collector that loses events meets no target");
+    assert.equal(status({ ...base, shutdown: { records: 10, rounds: [round("in full flow", 900), round("idle", 1100)] } }, "Ctrl-C"), "met");
+    assert.equal(status({ ...base, shutdown: { records: 10, rounds: [round("in full flow", 3100), round("idle", 1100)] } }, "Ctrl-C"), "missed");
+    assert.equal(status({ ...base, shutdown: { records: 10, rounds: [round("in full flow", 900), round("idle", 1100, false)] } }, "Ctrl-C"), "missed");
+    const md = reportMarkdown(
+      { ...base, collector: collector(90), shutdown: { records: 10, rounds: [round("in full flow", 900), round("idle", 1100)] }, profiles: [{ phase: "collector", service: "collector#0", file: "prof/collector/collector-0.cpuprofile", summary: { totalMs: 2000, busyMs: 500, byPlace: [{ name: "better-sqlite3", ms: 100, share: 0.05 }], byFunction: [{ name: "a|b x.js:1", ms: 100, share: 0.05 }] } }] },
+      { machine: { cpus: 2, cpuModel: "x", memoryGB: 1, loadAverage: [0, 0, 0], os: "x" }, versions: {}, command: "npm run bench" },
+    );
+    for (const heading of ["## Collector", "## Ctrl-C", "## Profiles", "### collector, collector#0: top functions"]) assert.ok(md.includes(heading), heading);
+    assert.ok(md.includes("| collector | collector#0 | 2.0 | 0.5 | better-sqlite3 5.0 % | prof/collector/collector-0.cpuprofile |"));
+    // A | in a function's name does not break the table.
+    assert.ok(md.includes("`a\\|b x.js:1`"));
+  });
+});
