@@ -6,7 +6,8 @@ import { eventKey } from "../scripts/bench/collector.js";
 import { checkBusy, checkIdle } from "../scripts/bench/ctrl-c.js";
 import { FixtureFleet, fixtureLines, retimed } from "../scripts/bench/fixtures.js";
 import { reportMarkdown, targets } from "../scripts/bench/report.js";
-import type { BenchResult } from "../scripts/bench/run.js";
+import type { Usage } from "../scripts/bench/world.js";
+import type { BenchResult, Throughput } from "../scripts/bench/run.js";
 import type { GroupPosition } from "../scripts/shutdown.js";
 
 const DockerEventSchema = loadSchemas().get("DockerEvent")!;
@@ -97,5 +98,29 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.ok(md.includes("| collector | collector#0 | 2.0 | 0.5 | better-sqlite3 5.0 % | prof/collector/collector-0.cpuprofile |"));
     // A | in a function's name does not break the table.
     assert.ok(md.includes("`a\\|b x.js:1`"));
+  });
+
+  it("puts the shared Kafka's, Elasticsearch's and Redis's CPU beside dockwatch's in Where the time goes, limits included, and bounds the rate by the total", () => {
+    const t = (name: string, input: number, perSecond: number, usage: Usage[]): Throughput => ({ name, instances: 1, input, output: input, perSecond, unit: "records/s", spanMs: 1000, usage });
+    const shared = (service: string, workCpuSeconds: number): Usage => ({ service, peakRssMB: 0, cpuSeconds: 100, workCpuSeconds, shared: true });
+    const r: BenchResult = {
+      run: "r",
+      startedAt: "",
+      finishedAt: "",
+      options: { events: 10, hosts: 1, seed: 1, rate: 0, latencyRate: 1000, latencySeconds: 1, instances: 2, phases: ["limits", "stages"], keep: false },
+      fleet: { records: 0, bytes: 0, avgRecordBytes: 0, mix: {}, expectedAlerts: 0, correlatedEvents: 0 },
+      // 10,000 records: 1 CPU s is 100 µs per record.
+      limits: [t("kafkajs passthrough", 10_000, 15_000, [{ service: "bench#0", peakRssMB: 0, cpuSeconds: 1, workCpuSeconds: 0.5 }, shared("kafka", 0.3)])],
+      stages: [t("decoder", 10_000, 5_000, [{ service: "decoder#0", peakRssMB: 200, cpuSeconds: 4, workCpuSeconds: 3 }, shared("kafka", 0.5), shared("elasticsearch", 0), shared("redis", 0.1)])],
+      profiles: [],
+      problems: [],
+      evidence: { expected: new Map() },
+      output: [],
+    };
+    const md = reportMarkdown(r, { machine: { cpus: 2, cpuModel: "x", memoryGB: 1, loadAverage: [0, 0, 0], os: "x" }, versions: {}, command: "npm run bench" });
+    // passthrough: 50 + 30 = 80 µs, 2 cores allow 25,000/s; decoder: 300 + 50 + 0 + 10 = 360 µs, 5,556/s.
+    assert.ok(md.includes("| kafkajs passthrough | 50 | 30 | – | – | 80 | 25,000 | 15,000 | 0.60 |"), md);
+    assert.ok(md.includes("| decoder ×1 | 300 | 50 | 0 | 10 | 360 | 5,556 | 5,000 | 0.90 |"), md);
+    assert.ok(md.includes("| decoder ×1 | kafka (shared) | – | – | 0.5 | 50 |"), "a shared process by its CPU over the phase only");
   });
 });

@@ -2,7 +2,8 @@
 // /proc, a consumer group's progress, a topic's records with their Kafka
 // timestamps, the ids of an index's documents, and percentiles. Only reads; the phases (run.ts) act.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Client } from "@elastic/elasticsearch";
 import type { Admin, Kafka } from "kafkajs";
 
@@ -39,6 +40,45 @@ export function procSample(pid: number): ProcSample | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The shared processes infra/local runs (its pid files), by name: the CPU the stages make them spend counts too. */
+export const SHARED = ["kafka", "elasticsearch", "redis"] as const;
+
+/** CPU seconds so far of each shared process that infra/local started and is alive (none: an outside stack). */
+export function sharedCpu(root: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of SHARED) {
+    try {
+      const pid = Number(readFileSync(join(root, "infra/.local/run", `${name}.pid`), "utf8").trim());
+      const s = pid > 0 ? procSample(pid) : undefined;
+      // Elasticsearch's pid is its launcher's: the node is a child process.
+      if (s) out.set(name, [pid, ...childrenOf(pid)].reduce((sum, p) => sum + (procSample(p)?.cpuSeconds ?? 0), 0));
+    } catch {
+      // Not started by infra/local: not measured.
+    }
+  }
+  return out;
+}
+
+/** The pids whose parent is `pid` (from /proc/<pid>/stat of every process). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** What each shared process spent between two sharedCpu() readings, as usage rows. */
+export function sharedUsage(before: Map<string, number>, after: Map<string, number>): Array<{ service: string; peakRssMB: number; cpuSeconds: number; workCpuSeconds: number; shared: true }> {
+  return [...after].filter(([name]) => before.has(name)).map(([name, cpu]) => ({ service: name, peakRssMB: 0, cpuSeconds: cpu, workCpuSeconds: cpu - before.get(name)!, shared: true }));
 }
 
 /** Sum over partitions of the log end offsets (records ever written: the bench's topics are never compacted nor trimmed). */

@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchResult, Percentiles, Throughput } from "./run.js";
+import type { Usage } from "./world.js";
 
 export interface Setting {
   machine: { cpus: number; cpuModel: string; memoryGB: number; loadAverage: number[]; os: string };
@@ -97,8 +98,13 @@ export function reportMarkdown(r: BenchResult, s: Setting): string {
   }
   L.push("## Processes", "", "Peak RSS is VmHWM of /proc/<pid>/status; CPU is utime+stime, in all and after the process was ready (the phase's work); CPU µs per input record is the phase's work divided by the records it was given.", "");
   L.push("| phase | process | peak RSS MB | CPU s | CPU s after ready | CPU µs per input record |", "|---|---|---|---|---|---|");
-  for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) for (const u of t.usage) L.push(`| ${t.name} ×${t.instances} | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, t.input)} |`);
-  for (const u of r.latency?.usage ?? []) L.push(`| latency | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, r.latency?.injected ?? 0)} |`);
+  // The shared processes (Kafka, Elasticsearch, Redis) only by their CPU over the phase: their RSS and lifetime CPU are not the phase's.
+  const row = (phase: string, u: Usage, records: number) =>
+    u.shared
+      ? `| ${phase} | ${u.service} (shared) | – | – | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, records)} |`
+      : `| ${phase} | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, records)} |`;
+  for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) for (const u of t.usage) L.push(row(`${t.name} ×${t.instances}`, u, t.input));
+  for (const u of r.latency?.usage ?? []) L.push(row("latency", u, r.latency?.injected ?? 0));
   L.push("");
   L.push(...collectorSection(r));
   L.push(...shutdownSection(r));
@@ -163,21 +169,34 @@ function profilesSection(r: BenchResult): string[] {
 const perRecordMicros = (cpuSeconds: number, records: number) => (records > 0 ? ((cpuSeconds * 1e6) / records).toFixed(0) : "–");
 
 /**
- * The CPU budget of each stage phase, from this run's own figures: the work CPU its processes
- * spent per input record, and the rate the machine's cores would allow if nothing else ran on
- * them (Kafka, Elasticsearch and Redis do). A phase far below that bound waits; one near it is
- * CPU-bound, and only less CPU per record makes it faster here. Profiles of where that CPU goes
- * are in the report's Profiles section with --cpu-prof.
+ * The CPU budget of each phase, from this run's own figures: the CPU its
+ * processes spent per input record, dockwatch's and the shared Kafka's,
+ * Elasticsearch's and Redis's over the same phase, and the rate the
+ * machine's cores would allow at that total. A phase near its bound is
+ * CPU-bound here: only less CPU per record, by whoever spends it, makes it
+ * faster; one far below it waits. The limits are in it too (their client is
+ * the bench process), so a stage's cost reads against its limit's. Profiles
+ * of where dockwatch's CPU goes are in the Profiles section (--cpu-prof).
  */
-function whereTheTimeGoes(r: BenchResult, s: Setting): string[] {
-  const L = ["## Where the time goes", "", `Work CPU of dockwatch's processes per input record, and the rate ${s.machine.cpus} cores would allow at that cost with nothing else on them (Kafka, Elasticsearch and Redis share them). Where that CPU goes: \`npm run bench -- --cpu-prof\` (the Profiles section)${r.profiles.length ? ", below" : ""}.`, ""];
-  L.push("| phase | CPU µs per input record | bound at that cost (records/s) | measured (records/s) | measured / bound |", "|---|---|---|---|---|");
-  for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) {
-    const cpu = t.usage.reduce((sum, u) => sum + u.workCpuSeconds, 0);
-    if (!t.input || cpu <= 0 || t.perSecond === undefined) continue;
-    const micros = (cpu * 1e6) / t.input;
-    const bound = (s.machine.cpus * 1e6) / micros;
-    L.push(`| ${t.name} ×${t.instances} | ${micros.toFixed(0)} | ${n0(bound)} | ${n0(t.perSecond)} | ${(t.perSecond / bound).toFixed(2)} |`);
+export function whereTheTimeGoes(r: BenchResult, s: Setting): string[] {
+  const L = [
+    "## Where the time goes",
+    "",
+    `CPU per input record over each phase: of dockwatch's processes (for a limit: the bench process, its client), and of the shared Kafka, Elasticsearch and Redis (infra/local's processes; anything else using them in the meantime is counted too). "bound" is the rate ${s.machine.cpus} cores allow at the total; measured / bound near 1 means the phase is CPU-bound on this machine. Where dockwatch's CPU goes: \`npm run bench -- --cpu-prof\` (the Profiles section)${r.profiles.length ? ", below" : ""}.`,
+    "",
+  ];
+  L.push("| phase | dockwatch µs/record | Kafka µs/record | Elasticsearch µs/record | Redis µs/record | all µs/record | bound (records/s) | measured (records/s) | measured / bound |", "|---|---|---|---|---|---|---|---|---|");
+  const rows = [...r.limits.filter((t) => t.usage.length > 0), ...[...r.stages].sort((a, b) => order(a) - order(b))];
+  for (const t of rows) {
+    const per = (select: (u: Usage) => boolean) => (t.input ? (t.usage.filter(select).reduce((sum, u) => sum + u.workCpuSeconds, 0) * 1e6) / t.input : 0);
+    const own = per((u) => !u.shared);
+    const shared = (name: string) => (t.usage.some((u) => u.shared && u.service === name) ? per((u) => u.shared === true && u.service === name) : undefined);
+    const [kafka, es, redis] = [shared("kafka"), shared("elasticsearch"), shared("redis")];
+    const all = own + (kafka ?? 0) + (es ?? 0) + (redis ?? 0);
+    if (!t.input || all <= 0 || t.perSecond === undefined) continue;
+    const bound = (s.machine.cpus * 1e6) / all;
+    const cell = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(0));
+    L.push(`| ${r.limits.includes(t) ? t.name : `${t.name} ×${t.instances}`} | ${own.toFixed(0)} | ${cell(kafka)} | ${cell(es)} | ${cell(redis)} | ${all.toFixed(0)} | ${n0(bound)} | ${n0(t.perSecond)} | ${(t.perSecond / bound).toFixed(2)} |`);
   }
   L.push("");
   return L;

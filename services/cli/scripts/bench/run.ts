@@ -15,7 +15,8 @@ import { collectorPhase, type CollectorResult } from "./collector.js";
 import { shutdownPhase, type ShutdownResult } from "./ctrl-c.js";
 import { FixtureFleet } from "./fixtures.js";
 import { Fleet, mix, type FleetRecord } from "./fleet.js";
-import { ackedRate, indexedIds, percentiles, rateOf, readTopic, topicEnd, type Percentiles } from "./measure.js";
+import { repoRoot } from "../../src/paths.js";
+import { ackedRate, indexedIds, percentiles, rateOf, readTopic, sharedCpu, sharedUsage, topicEnd, type Percentiles } from "./measure.js";
 import { benchProducer, kafkaTool, openWorld, type BenchWorld, type Log, type ProfileEntry, type Usage } from "./world.js";
 
 export const PHASES = ["limits", "stages", "pipeline", "latency", "scale", "collector", "shutdown"] as const;
@@ -287,34 +288,48 @@ async function prefill(world: BenchWorld, opts: BenchOptions, exp: Expectation, 
 }
 
 /** The limit of a Kafka stage: consume, produce the same bytes (acks=-1, idempotent, as the stages), commit after the ack. */
+/** A limit runs in the bench process: its CPU over `fn`, and the shared processes' (Kafka, Elasticsearch, Redis). */
+async function withUsage<T>(fn: () => Promise<T>): Promise<{ value: T; usage: Usage[] }> {
+  const shared = sharedCpu(repoRoot);
+  const own = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(own);
+  const cpu = (used.user + used.system) / 1e6;
+  return { value, usage: [{ service: "bench#0", peakRssMB: 0, cpuSeconds: cpu, workCpuSeconds: cpu }, ...sharedUsage(shared, sharedCpu(repoRoot))] };
+}
+
 async function passthroughLimit(world: BenchWorld, raw: string, timeoutMs: number): Promise<Throughput> {
   const out = await world.topic("passthrough");
   const group = `${world.run}-passthrough`;
   const producer = await benchProducer(world);
   const consumer = world.clients.kafka.consumer({ groupId: group });
   await consumer.connect();
+  let usage: Usage[] = [];
   try {
     await consumer.subscribe({ topic: raw, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        if (batch.messages.length === 0) return;
-        await producer.send({ topic: out, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
-        const last = batch.messages[batch.messages.length - 1]!.offset;
-        resolveOffset(last);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-        await heartbeat();
-      },
+    const measured = withUsage(async () => {
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          if (batch.messages.length === 0) return;
+          await producer.send({ topic: out, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+          const last = batch.messages[batch.messages.length - 1]!.offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        },
+      });
+      await world.drained(group, raw, [], "kafkajs passthrough", timeoutMs);
     });
-    await world.drained(group, raw, [], "kafkajs passthrough", timeoutMs);
+    ({ usage } = await measured);
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
   }
   const recs = await readTopic(world.clients.kafka, out, `${group}-read`, false);
   const { perSecond, spanMs } = rateOf(recs.length, recs.map((r) => r.timestampMs));
-  return { name: "kafkajs passthrough", instances: 1, input: recs.length, output: recs.length, perSecond, outputPerSecond: perSecond, unit: "records/s", spanMs, usage: [], detail: "in the bench process" };
+  return { name: "kafkajs passthrough", instances: 1, input: recs.length, output: recs.length, perSecond, outputPerSecond: perSecond, unit: "records/s", spanMs, usage, detail: "in the bench process" };
 }
 
 /** Kafka's own ProducerPerformance and ConsumerPerformance (the project's Kafka jars) with records of the fleet's average size. */
@@ -483,12 +498,12 @@ async function plainBulk(world: BenchWorld, alerts: Alert[]): Promise<Throughput
     }
     return { wallMs: performance.now() - started, errors };
   };
-  const { wallMs, errors } = await send(world.esProxied, bodies);
+  const { value: { wallMs, errors }, usage } = await withUsage(() => send(world.esProxied, bodies));
   // The same requests straight to Elasticsearch, into an index of their own: what the proxy's hop costs.
   const directPrefix = `${world.run}-bulkdirect`;
   await world.prepareIndices(directPrefix);
   const direct = await send(world.es, bodies.map((b) => b.replaceAll(`"_index":"${index}"`, `"_index":"${directPrefix}${index.slice(prefix.length)}"`)));
-  const t = await esThroughput(world, "plain _bulk", 1, prefix, alerts.length, [], alerts.map((a) => a.id), "docs/s");
+  const t = await esThroughput(world, "plain _bulk", 1, prefix, alerts.length, usage, alerts.map((a) => a.id), "docs/s");
   const wall = (alerts.length * 1000) / wallMs;
   // One request only (a tiny run): no span between answers, the wall clock is the rate.
   if (t.perSecond === undefined) t.perSecond = t.outputPerSecond = wall;

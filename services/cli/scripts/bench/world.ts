@@ -18,7 +18,7 @@ import { repoRoot } from "../../src/paths.js";
 import { SERVICES, spawnService, type ServiceName, type ServiceProcess } from "../../src/index.js";
 import { stackEnv } from "../../test/integration/stack.js";
 import { startEsProxy, type EsProxy } from "./es-proxy.js";
-import { groupProgress, procSample, type ProcSample } from "./measure.js";
+import { groupProgress, procSample, sharedCpu, sharedUsage, type ProcSample } from "./measure.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./profile.js";
 
 export type Log = (line: string) => void;
@@ -58,6 +58,8 @@ export interface Instance {
   process: ServiceProcess;
   /** CPU used when it was ready: what start-up cost. */
   readyCpu: number;
+  /** The shared processes' CPU when the phase's services were all ready. */
+  sharedReady?: Map<string, number>;
   /** Where its V8 CPU profile goes (bench --cpu-prof), written when it exits. */
   profile?: { phase: string; file: string };
 }
@@ -85,6 +87,8 @@ export interface Usage {
   cpuSeconds: number;
   /** CPU after it was ready: the work of the phase. */
   workCpuSeconds: number;
+  /** Kafka, Elasticsearch or Redis (infra/local's), not a dockwatch process: its CPU over the phase, no RSS. */
+  shared?: boolean;
 }
 
 export interface BenchWorld {
@@ -191,6 +195,8 @@ export async function openWorld(run: string, log: Log, wopts: WorldOptions = {})
             i.readyCpu = procSample(i.process.child.pid!)?.cpuSeconds ?? 0;
           }),
         );
+        const shared = sharedCpu(repoRoot);
+        for (const i of started) i.sharedReady = shared;
       } catch (err) {
         if (closing) throw new Error("the bench is stopping");
         await world.stop(started);
@@ -201,8 +207,10 @@ export async function openWorld(run: string, log: Log, wopts: WorldOptions = {})
     async stop(instances) {
       const usage = instances.map((i) => {
         const s: ProcSample | undefined = procSample(i.process.child.pid!);
-        return { service: i.label, peakRssMB: (s?.peakRssBytes ?? 0) / 1048576, cpuSeconds: s?.cpuSeconds ?? 0, workCpuSeconds: (s?.cpuSeconds ?? 0) - i.readyCpu };
+        return { service: i.label, peakRssMB: (s?.peakRssBytes ?? 0) / 1048576, cpuSeconds: s?.cpuSeconds ?? 0, workCpuSeconds: (s?.cpuSeconds ?? 0) - i.readyCpu } as Usage;
       });
+      const ready = instances[0]?.sharedReady;
+      if (ready) usage.push(...sharedUsage(ready, sharedCpu(repoRoot)));
       await Promise.all(instances.map((i) => i.process.stop()));
       for (const i of instances) live.delete(i);
       // Written by the process as it exits (a clean exit: the services handle SIGTERM).
