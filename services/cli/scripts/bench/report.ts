@@ -96,13 +96,13 @@ export function reportMarkdown(r: BenchResult, s: Setting): string {
     L.push(latencyRow("alert indexed", l.toIndexed));
     L.push("");
   }
-  L.push("## Processes", "", "Peak RSS is VmHWM of /proc/<pid>/status; CPU is utime+stime, in all and after the process was ready (the phase's work); CPU µs per input record is the phase's work divided by the records it was given.", "");
-  L.push("| phase | process | peak RSS MB | CPU s | CPU s after ready | CPU µs per input record |", "|---|---|---|---|---|---|");
+  L.push("## Processes", "", "Peak RSS is VmHWM of /proc/<pid>/status, over the phase and when the process was ready (before any load: code, libraries and an empty heap); CPU is utime+stime, in all and after the process was ready (the phase's work); CPU µs per input record is the phase's work divided by the records it was given.", "");
+  L.push("| phase | process | peak RSS MB | RSS at ready MB | CPU s | CPU s after ready | CPU µs per input record |", "|---|---|---|---|---|---|---|");
   // The shared processes (Kafka, Elasticsearch, Redis) only by their CPU over the phase: their RSS and lifetime CPU are not the phase's.
   const row = (phase: string, u: Usage, records: number) =>
     u.shared
-      ? `| ${phase} | ${u.service} (shared) | – | – | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, records)} |`
-      : `| ${phase} | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, records)} |`;
+      ? `| ${phase} | ${u.service} (shared) | – | – | – | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, records)} |`
+      : `| ${phase} | ${u.service} | ${u.peakRssMB.toFixed(0)} | ${u.readyRssMB === undefined ? "–" : u.readyRssMB.toFixed(0)} | ${u.cpuSeconds.toFixed(1)} | ${u.workCpuSeconds.toFixed(1)} | ${perRecordMicros(u.workCpuSeconds, records)} |`;
   for (const t of [...r.stages].sort((a, b) => order(a) - order(b))) for (const u of t.usage) L.push(row(`${t.name} ×${t.instances}`, u, t.input));
   for (const u of r.latency?.usage ?? []) L.push(row("latency", u, r.latency?.injected ?? 0));
   L.push("");

@@ -58,6 +58,8 @@ export interface Instance {
   process: ServiceProcess;
   /** CPU used when it was ready: what start-up cost. */
   readyCpu: number;
+  /** Peak RSS when it was ready, before the phase's load: what the process is without data. */
+  readyRssBytes?: number;
   /** The shared processes' CPU when the phase's services were all ready. */
   sharedReady?: Map<string, number>;
   /** Where its V8 CPU profile goes (bench --cpu-prof), written when it exits. */
@@ -87,6 +89,8 @@ export interface Usage {
   cpuSeconds: number;
   /** CPU after it was ready: the work of the phase. */
   workCpuSeconds: number;
+  /** Peak RSS when the process was ready, before the phase's load. */
+  readyRssMB?: number;
   /** Kafka, Elasticsearch or Redis (infra/local's), not a dockwatch process: its CPU over the phase, no RSS. */
   shared?: boolean;
 }
@@ -192,7 +196,9 @@ export async function openWorld(run: string, log: Log, wopts: WorldOptions = {})
         await Promise.all(
           started.map(async (i) => {
             await i.process.waitReady(180_000);
-            i.readyCpu = procSample(i.process.child.pid!)?.cpuSeconds ?? 0;
+            const ready = procSample(i.process.child.pid!);
+            i.readyCpu = ready?.cpuSeconds ?? 0;
+            i.readyRssBytes = ready?.peakRssBytes;
           }),
         );
         const shared = sharedCpu(repoRoot);
@@ -207,7 +213,9 @@ export async function openWorld(run: string, log: Log, wopts: WorldOptions = {})
     async stop(instances) {
       const usage = instances.map((i) => {
         const s: ProcSample | undefined = procSample(i.process.child.pid!);
-        return { service: i.label, peakRssMB: (s?.peakRssBytes ?? 0) / 1048576, cpuSeconds: s?.cpuSeconds ?? 0, workCpuSeconds: (s?.cpuSeconds ?? 0) - i.readyCpu } as Usage;
+        const usage: Usage = { service: i.label, peakRssMB: (s?.peakRssBytes ?? 0) / 1048576, cpuSeconds: s?.cpuSeconds ?? 0, workCpuSeconds: (s?.cpuSeconds ?? 0) - i.readyCpu };
+        if (i.readyRssBytes !== undefined) usage.readyRssMB = i.readyRssBytes / 1048576;
+        return usage;
       });
       const ready = instances[0]?.sharedReady;
       if (ready) usage.push(...sharedUsage(ready, sharedCpu(repoRoot)));
