@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { actionsOf } from "../scripts/bench/es-proxy.js";
-import { ackedRate, percentile, rateOf } from "../scripts/bench/measure.js";
+import { ackedRate, latencyWindows, percentile, rateOf } from "../scripts/bench/measure.js";
 
 describe("bench measurements (pure parts)", () => {
   it("percentile is the nearest rank", () => {
@@ -27,5 +27,18 @@ describe("bench measurements (pure parts)", () => {
       { index: "p", id: "2" },
       { index: "b", id: "3" },
     ]);
+  });
+
+  it("latencyWindows: percentiles per window of event time, in order, early samples in the first", () => {
+    const at = (s: number, latencyMs: number) => ({ eventMs: 1_000_000 + s * 1000, latencyMs });
+    const w = latencyWindows([at(0, 900), at(1, 800), at(6, 20), at(7, 30), at(12, 40), at(-1, 999)], 1_000_000, 5_000);
+    assert.deepEqual(
+      w.map((x) => [x.fromSeconds, x.latency.count, x.latency.max]),
+      [
+        [0, 3, 999],
+        [5, 2, 30],
+        [10, 1, 40],
+      ],
+    );
   });
 });

@@ -22,6 +22,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "0" },
     "latency-rate": { type: "string", default: "1000" },
     "latency-seconds": { type: "string", default: "30" },
+    "latency-warmup": { type: "string", default: "5" },
     instances: { type: "string", default: "2" },
     input: { type: "string", default: "fleet" },
     "cpu-prof": { type: "boolean", default: false },
@@ -86,7 +87,10 @@ with --services-root <copy>, back to back.
   --seed N             the fleet's seed (default 1)
   --rate N             events/s while pre-filling; 0 = as fast as possible (default 0)
   --latency-rate N     events/s of the latency phase (default 1000)
-  --latency-seconds S  how long the latency phase injects (default 30)
+  --latency-seconds S  how long the latency phase is measured (default 30)
+  --latency-warmup S   seconds injected at the same rate before, not measured:
+                       a fresh pipeline's warm-up (default 5; the report
+                       shows every 5 s window, warm-up included)
   --instances N        instances per service in the scale phase (default 2)
   --input fleet|fixtures
                        what fills the raw topic: the fleet simulator (default), or
@@ -135,6 +139,7 @@ const opts: BenchOptions = {
   rate: num("rate", values.rate, 0),
   latencyRate: num("latency-rate", values["latency-rate"], 1),
   latencySeconds: num("latency-seconds", values["latency-seconds"], 1),
+  latencyWarmupSeconds: num("latency-warmup", values["latency-warmup"], 0),
   instances: num("instances", values.instances, 2),
   input: values.input as BenchOptions["input"],
   profileDir: values["cpu-prof"] ? resolve(values["report-dir"]!) : undefined,

@@ -201,3 +201,19 @@ export function ackedRate(times: number[]): { perSecond: number | undefined; spa
   const after = sorted.filter((t) => t > first).length;
   return { perSecond: spanMs > 0 ? (after * 1000) / spanMs : undefined, spanMs };
 }
+
+/** One latency sample: when the event happened, and how long until it was produced or indexed. */
+export interface LatencySample {
+  eventMs: number;
+  latencyMs: number;
+}
+
+/** Percentiles of consecutive windows of `windowMs` of event time from `fromMs`: warm-up, steady state, a backlog building up. */
+export function latencyWindows(samples: LatencySample[], fromMs: number, windowMs: number): Array<{ fromSeconds: number; latency: Percentiles }> {
+  const windows = new Map<number, number[]>();
+  for (const s of samples) {
+    const w = Math.max(0, Math.floor((s.eventMs - fromMs) / windowMs));
+    (windows.get(w) ?? windows.set(w, []).get(w)!).push(s.latencyMs);
+  }
+  return [...windows].sort((a, b) => a[0] - b[0]).map(([w, values]) => ({ fromSeconds: (w * windowMs) / 1000, latency: percentiles(values) }));
+}

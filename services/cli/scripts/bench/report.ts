@@ -90,10 +90,15 @@ export function reportMarkdown(r: BenchResult, s: Setting): string {
   if (r.latency) {
     const l = r.latency;
     L.push("## Latency", "");
-    L.push(`A fresh pipeline (one decoder, rules and sink) fed ${n0(l.injected)} events at ${n0(l.achievedRate)} events/s (asked ${n0(l.rate)}/s for ${l.seconds} s); the event time is the moment the bench sends the record (the collector's own delay is not in it). Alert produced: the Kafka timestamp of the alert on the alerts topic. Alert indexed: when Elasticsearch acknowledged its document (the \`_bulk\` answer seen by the bench's proxy; searchable at the next refresh, 1 s at most later). Milliseconds, nearest rank.`, "");
+    L.push(`A fresh pipeline (one decoder, rules and sink) fed ${n0(l.injected)} events at ${n0(l.achievedRate)} events/s (asked ${n0(l.rate)}/s for ${l.warmupSeconds ? `${l.warmupSeconds} s of warm-up, not in the percentiles, then ` : ""}${l.seconds} s); the event time is the moment the bench sends the record (the collector's own delay is not in it). Alert produced: the Kafka timestamp of the alert on the alerts topic. Alert indexed: when Elasticsearch acknowledged its document (the \`_bulk\` answer seen by the bench's proxy; searchable at the next refresh, 1 s at most later). Milliseconds, nearest rank.`, "");
     L.push("| event → | alerts | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|");
     L.push(latencyRow("alert produced", l.toProduced));
     L.push(latencyRow("alert indexed", l.toIndexed));
+    if (l.windows?.length) {
+      L.push("", "Event → alert indexed by 5-second windows of event time (warm-up included): a tail that grows from window to window is a backlog (the pipeline is slower than the rate); one that shrinks is warm-up.", "");
+      L.push("| from s | alerts | p50 | p99 | max |", "|---|---|---|---|---|");
+      for (const w of l.windows) L.push(`| ${w.fromSeconds}${w.fromSeconds < l.warmupSeconds ? " (warm-up)" : ""} | ${n0(w.latency.count)} | ${ms(w.latency.p50)} | ${ms(w.latency.p99)} | ${ms(w.latency.max)} |`);
+    }
     L.push("");
   }
   L.push("## Processes", "", "Peak RSS is VmHWM of /proc/<pid>/status, over the phase and when the process was ready (before any load: code, libraries and an empty heap); CPU is utime+stime, in all and after the process was ready (the phase's work); CPU µs per input record is the phase's work divided by the records it was given.", "");

@@ -16,7 +16,7 @@ import { shutdownPhase, type ShutdownResult } from "./ctrl-c.js";
 import { FixtureFleet } from "./fixtures.js";
 import { Fleet, mix, type FleetRecord } from "./fleet.js";
 import { repoRoot } from "../../src/paths.js";
-import { ackedRate, indexedIds, percentiles, rateOf, readTopic, sharedCpu, sharedUsage, topicEnd, type Percentiles } from "./measure.js";
+import { ackedRate, indexedIds, latencyWindows, percentiles, rateOf, readTopic, sharedCpu, sharedUsage, topicEnd, type LatencySample, type Percentiles } from "./measure.js";
 import { benchProducer, kafkaTool, openWorld, type BenchWorld, type Log, type ProfileEntry, type Usage } from "./world.js";
 
 export const PHASES = ["limits", "stages", "pipeline", "latency", "scale", "collector", "shutdown"] as const;
@@ -32,6 +32,8 @@ export interface BenchOptions {
   rate: number;
   latencyRate: number;
   latencySeconds: number;
+  /** Seconds injected at the latency rate before the measured ones (a fresh pipeline's JIT warm-up), not in the percentiles. */
+  latencyWarmupSeconds?: number;
   /** Instances of each service in the scale phase. */
   instances: number;
   phases: PhaseName[];
@@ -81,6 +83,10 @@ export interface LatencyResult {
   alerts: number;
   toProduced: Percentiles;
   toIndexed: Percentiles;
+  /** Injected before the measured seconds, not in toProduced/toIndexed. */
+  warmupSeconds: number;
+  /** Event → indexed by 5-second windows of event time, warm-up included. */
+  windows: Array<{ fromSeconds: number; latency: Percentiles }>;
   usage: Usage[];
 }
 
@@ -551,9 +557,11 @@ async function latency(world: BenchWorld, opts: BenchOptions, log: Log): Promise
   const inst = await world.start((["sink", "rules", "decoder"] as const).map((name) => ({ name, label: `${name}#0`, env })), "latency");
   const fleet = source(opts, `${world.run}-l`, opts.seed + 1);
   const producer = await benchProducer(world);
-  const total = Math.round(opts.latencyRate * opts.latencySeconds);
+  const warmup = opts.latencyWarmupSeconds ?? 0;
+  const total = Math.round(opts.latencyRate * (warmup + opts.latencySeconds));
   let sent = 0;
   const started = performance.now();
+  const measuredFromMs = performance.timeOrigin + started + warmup * 1000;
   let lastLog = Date.now();
   try {
     // Every 10 ms, what is due by now: a steady rate, caught up after a slow send.
@@ -581,8 +589,24 @@ async function latency(world: BenchWorld, opts: BenchOptions, log: Log): Promise
   await world.drained(groups.sink, alerts, inst, "latency (sink)", 300_000);
   const usage = await world.stop(inst);
   const { values, times } = await alertsOf(world, alerts, `${world.run}-latency-read`);
-  const produced = values.map((a, i) => times[i]! - Number(BigInt(a.data.docker.timeNano) / 1000n) / 1000);
-  const eventMs = new Map(values.map((a) => [a.id, Number(BigInt(a.data.docker.timeNano) / 1000n) / 1000]));
-  const indexed = world.proxy.acked(`${prefix}-`).filter((a) => eventMs.has(a.id)).map((a) => a.atMs - eventMs.get(a.id)!);
-  return { rate: opts.latencyRate, seconds: opts.latencySeconds, injected: sent, achievedRate: sent / seconds, alerts: values.length, toProduced: percentiles(produced), toIndexed: percentiles(indexed), usage };
+  const eventMsOf = (a: Alert) => Number(BigInt(a.data.docker.timeNano) / 1000n) / 1000;
+  const produced = values.map((a, i) => ({ eventMs: eventMsOf(a), latencyMs: times[i]! - eventMsOf(a) }));
+  const eventMs = new Map(values.map((a) => [a.id, eventMsOf(a)]));
+  const indexed = world.proxy
+    .acked(`${prefix}-`)
+    .filter((a) => eventMs.has(a.id))
+    .map((a) => ({ eventMs: eventMs.get(a.id)!, latencyMs: a.atMs - eventMs.get(a.id)! }));
+  const measured = (list: LatencySample[]) => percentiles(list.filter((s) => s.eventMs >= measuredFromMs).map((s) => s.latencyMs));
+  return {
+    rate: opts.latencyRate,
+    seconds: opts.latencySeconds,
+    warmupSeconds: warmup,
+    injected: sent,
+    achievedRate: sent / seconds,
+    alerts: values.length,
+    toProduced: measured(produced),
+    toIndexed: measured(indexed),
+    windows: latencyWindows(indexed, measuredFromMs - warmup * 1000, 5_000),
+    usage,
+  };
 }
