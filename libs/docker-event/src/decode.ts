@@ -1,7 +1,7 @@
 import { RecordError } from "@dockwatch/errors";
 import type { DecodedEvent, DockerEvent, EngineEvent, WazuhDocker } from "@dockwatch/contracts";
 import { categorize, containerFields } from "./ecs.js";
-import { parseLossless, pythonJsonDumps } from "./python-json.js";
+import { parseLossless, plainJsonToPython, pythonJsonDumps } from "./python-json.js";
 import { createRedactor, type Redactor } from "./redact.js";
 
 /** A raw record the decoder cannot turn into a normalized one (goes to the DLQ). */
@@ -38,6 +38,9 @@ export function wazuhView(ev: EngineEvent): WazuhDocker {
 export function fullLog(raw: DockerEvent, redactor: Redactor = DEFAULT_REDACTOR): string {
   let docker: unknown;
   if (raw.raw !== null) {
+    // Nothing to mask and plain JSON: the separators are all that changes.
+    const plain = redactor.leavesAlone(raw.raw) ? plainJsonToPython(raw.raw) : undefined;
+    if (plain !== undefined) return `{"integration": "docker", "docker": ${plain}}`;
     try {
       docker = parseLossless(raw.raw);
     } catch {

@@ -33,3 +33,156 @@ function pythonString(s: string): string {
 export function parseLossless(text: string): unknown {
   return parse(text);
 }
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+/** Deeper texts take the slow path (which has its own limits). */
+const MAX_DEPTH = 64;
+
+const isJsonWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * pythonJsonDumps(parseLossless(text)) without building the tree, for the
+ * JSON texts where that is only a rewrite of the separators: every string
+ * printable ASCII without an escape (so it decodes to its own characters and
+ * JSON.stringify writes it back as it is), no key twice in one object, no key
+ * `__proto__` or starting with a digit (a JS object would move or drop it).
+ * Numbers and literals keep their text, as the lossless parse does.
+ * Undefined for every other text, valid or not: the caller then takes the
+ * slow path, which also reports invalid JSON. It never accepts a text the
+ * lossless parse refuses: it checks the same grammar, only less of it.
+ */
+export function plainJsonToPython(text: string): string | undefined {
+  const n = text.length;
+  let i = 0;
+  let out = "";
+  /** Start of the text not copied to `out` yet. */
+  let from = 0;
+
+  const skipWhitespace = () => {
+    if (i < n && isJsonWhitespace(text.charCodeAt(i))) {
+      out += text.slice(from, i);
+      while (i < n && isJsonWhitespace(text.charCodeAt(i))) i++;
+      from = i;
+    }
+  };
+  /** A separator gets Python's blank after it. */
+  const separator = () => {
+    i++;
+    out += `${text.slice(from, i)} `;
+    from = i;
+  };
+  /** At a quote: the end of the string's content, or -1 when it is not a plain one. */
+  const stringEnd = (): number => {
+    for (let j = i + 1; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === QUOTE) return j;
+      if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
+    }
+    return -1;
+  };
+  const digits = (): boolean => {
+    if (!isDigit(text.charCodeAt(i))) return false;
+    while (isDigit(text.charCodeAt(i))) i++;
+    return true;
+  };
+  /** -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?, the lossless parse's own grammar. */
+  const number = (): boolean => {
+    if (text.charCodeAt(i) === 0x2d) i++;
+    if (text.charCodeAt(i) === 0x30) i++;
+    else if (!digits()) return false;
+    if (text.charCodeAt(i) === 0x2e) {
+      i++;
+      if (!digits()) return false;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 0x2b || sign === 0x2d) i++;
+      if (!digits()) return false;
+    }
+    return true;
+  };
+  const literal = (word: string): boolean => {
+    if (!text.startsWith(word, i)) return false;
+    i += word.length;
+    return true;
+  };
+
+  const value = (depth: number): boolean => {
+    skipWhitespace();
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = stringEnd();
+      if (end < 0) return false;
+      i = end + 1;
+    } else if (c === 0x7b) return depth < MAX_DEPTH && object(depth + 1);
+    else if (c === 0x5b) return depth < MAX_DEPTH && array(depth + 1);
+    else if (c === 0x74) return literal("true");
+    else if (c === 0x66) return literal("false");
+    else if (c === 0x6e) return literal("null");
+    else return number();
+    return true;
+  };
+
+  const object = (depth: number): boolean => {
+    i++;
+    skipWhitespace();
+    if (text.charCodeAt(i) === 0x7d) {
+      i++;
+      return true;
+    }
+    const keys = new Set<string>();
+    for (;;) {
+      if (text.charCodeAt(i) !== QUOTE) return false;
+      const end = stringEnd();
+      if (end < 0) return false;
+      const key = text.slice(i + 1, end);
+      if (keys.has(key) || key === "__proto__" || isDigit(key.charCodeAt(0))) return false;
+      keys.add(key);
+      i = end + 1;
+      skipWhitespace();
+      if (text.charCodeAt(i) !== COLON) return false;
+      separator();
+      if (!value(depth)) return false;
+      skipWhitespace();
+      const c = text.charCodeAt(i);
+      if (c === 0x7d) {
+        i++;
+        return true;
+      }
+      if (c !== COMMA) return false;
+      separator();
+      skipWhitespace();
+    }
+  };
+
+  const array = (depth: number): boolean => {
+    i++;
+    skipWhitespace();
+    if (text.charCodeAt(i) === 0x5d) {
+      i++;
+      return true;
+    }
+    for (;;) {
+      if (!value(depth)) return false;
+      skipWhitespace();
+      const c = text.charCodeAt(i);
+      if (c === 0x5d) {
+        i++;
+        return true;
+      }
+      if (c !== COMMA) return false;
+      separator();
+    }
+  };
+
+  if (!value(0)) return undefined;
+  skipWhitespace();
+  if (i !== n) return undefined;
+  return out + text.slice(from);
+}

@@ -107,8 +107,19 @@ export interface Redactor {
   text(s: string): string;
   /** True when a map entry under this key is a secret as a whole. */
   isSecretKey(key: string): boolean;
-  /** Deep copy of a JSON-like value with every string (keys too) redacted and secret-named entries masked. */
+  /**
+   * A JSON-like value with every string (keys too) redacted and secret-named
+   * entries masked: a deep copy, or the value itself when nothing in it could
+   * be masked (callers never mutate what this returns).
+   */
   value<T>(v: T): T;
+  /**
+   * True when nothing inside `s` can be masked: no rule can match any part
+   * of it and no secret word occurs in it (so no key cut from it is a secret
+   * name). For the raw engine line, whose strings are its own substrings when
+   * it has no escapes.
+   */
+  leavesAlone(s: string): boolean;
 }
 
 /**
@@ -132,22 +143,48 @@ export function createRedactor(userPatterns: readonly string[] = []): Redactor {
   };
   const isSecretKey = (key: string) => SECRET_KEY.test(key);
 
-  const value = <T>(v: T): T => {
+  // Records (plain objects and avsc's record instances) are walked; Buffers and
+  // lossless numbers are values, not records, and pass through untouched.
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Buffer.isBuffer(v) && !isLosslessNumber(v) && !(v instanceof Date);
+
+  const copy = <T>(v: T): T => {
     if (typeof v === "string") return text(v) as T;
-    if (Array.isArray(v)) return v.map(value) as T;
-    // Records (plain objects and avsc's record instances) are walked; Buffers and
-    // lossless numbers are values, not records, and pass through untouched.
-    if (v !== null && typeof v === "object" && !Buffer.isBuffer(v) && !isLosslessNumber(v) && !(v instanceof Date)) {
+    if (Array.isArray(v)) return v.map(copy) as T;
+    if (isRecord(v)) {
       const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
-        out[text(k)] = typeof inner === "string" && isSecretKey(k) ? MASK : value(inner);
+      for (const [k, inner] of Object.entries(v)) {
+        out[text(k)] = typeof inner === "string" && isSecretKey(k) ? MASK : copy(inner);
       }
       return out as T;
     }
     return v;
   };
 
-  return { text, isSecretKey, value };
+  /**
+   * Whether the defaults leave every string and key of `v` as it is: none
+   * holds a hint of the default rules, whose words include every secret key
+   * word (SECRET_WORD), so no entry is masked either. `__proto__` is an own
+   * key only in a lossless parse's tree, and the copy drops it: copied.
+   */
+  const untouched = (v: unknown): boolean => {
+    if (typeof v === "string") return !DEFAULT_HINT.test(v);
+    if (Array.isArray(v)) {
+      for (const inner of v) if (!untouched(inner)) return false;
+      return true;
+    }
+    if (isRecord(v)) {
+      for (const k of Object.keys(v)) if (k === "__proto__" || DEFAULT_HINT.test(k) || !untouched(v[k])) return false;
+    }
+    return true;
+  };
+
+  // The walk that only looks is much cheaper than the copy, and almost every
+  // record has nothing to mask. User patterns have no hint: always copied.
+  const value = <T>(v: T): T => (user.length === 0 && untouched(v) ? v : copy(v));
+  const leavesAlone = (s: string) => user.length === 0 && !DEFAULT_HINT.test(s);
+
+  return { text, isSecretKey, value, leavesAlone };
 }
 
 /**

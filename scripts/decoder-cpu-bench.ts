@@ -6,13 +6,15 @@
 // CPU µs per record. The sha256 of every output byte must not change when
 // the code gets faster.
 //
-//   node --import tsx libs/docker-event/bench/decode-bench.ts [records] [repetitions]
+//   node --import tsx scripts/decoder-cpu-bench.ts [records] [repetitions]
+//
+// It runs the built libraries (dist): build libs/docker-event and libs/codec first.
 import { createHash } from "node:crypto";
 import { createCodec, MemorySchemaStore } from "@dockwatch/codec";
 import type { DockerEvent } from "@dockwatch/contracts";
 import { CONTRACT_CHECKS } from "@dockwatch/contracts";
-import { boundDecodedEvent, decodeEvent, encodeBounded, encodeRecord } from "../src/index.js";
-import { Fleet } from "../../../services/cli/scripts/bench/fleet.js";
+import { boundDecodedEvent, decodeEvent, DEFAULT_REDACTOR, encodeBounded, encodeRecord, parseLossless, plainJsonToPython, pythonJsonDumps } from "@dockwatch/docker-event";
+import { Fleet } from "../services/cli/scripts/bench/fleet.js";
 
 const n = Number(process.argv[2] ?? 20_000);
 const reps = Number(process.argv[3] ?? 7);
@@ -25,6 +27,19 @@ for (let i = 0; i < n; i++) {
   const bytes = encodeRecord(fleet.next(t).record, (v) => codec.encode("DockerEvent", v));
   raws.push(await codec.decode<DockerEvent>("DockerEvent", bytes));
 }
+
+// full_log's shortcut against the slow path it skips, on every record (a
+// secret-named entry beside the tree forces the redactor's copy).
+let shortcut = 0;
+for (const raw of raws) {
+  if (raw.raw === null || !DEFAULT_REDACTOR.leavesAlone(raw.raw)) continue;
+  const fast = plainJsonToPython(raw.raw);
+  if (fast === undefined) continue;
+  shortcut += 1;
+  const slow = pythonJsonDumps(DEFAULT_REDACTOR.value({ tree: parseLossless(raw.raw), password_probe: "" }).tree);
+  if (fast !== slow) throw new Error(`full_log shortcut differs on ${raw.raw}`);
+}
+console.log(`full_log shortcut = slow path on all ${shortcut} records that take it`);
 
 const once = (hash: boolean): string => {
   const h = hash ? createHash("sha256") : null;

@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { DockerEvent } from "@dockwatch/contracts";
+import { DEFAULT_REDACTOR, DecodeError, MASK, createRedactor, decodeEvent, fullLog } from "../src/index.js";
+import { parseLossless, plainJsonToPython, pythonJsonDumps } from "../src/python-json.js";
+import { containerLine, rawFromEngineLine } from "../src/testing.js";
+
+// The decoder's shortcuts must not change a byte of its output: full_log of
+// a raw line with nothing to mask is rewritten without the lossless parse,
+// and the redactor returns a value as it is when nothing in it can be masked.
+// Each is compared here with the slow path it skips, on every fixture line,
+// on seeded random engine lines like the bench's fleet simulator's (whose
+// records scripts/decoder-cpu-bench.ts checks the same way: a library's test
+// cannot import a service's script) and on crafted texts.
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtures");
+function fixtureLines(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? fixtureLines(join(dir, e.name)) : e.name.endsWith(".jsonl") ? readFileSync(join(dir, e.name), "utf8").split("\n").filter(Boolean) : [],
+  );
+}
+
+/** What full_log's docker part was before the shortcut: parse, redact, serialize. */
+function slowDocker(text: string, redactor = DEFAULT_REDACTOR): string | "invalid" {
+  let tree: unknown;
+  try {
+    tree = parseLossless(text);
+  } catch {
+    return "invalid";
+  }
+  return pythonJsonDumps(slowValue(tree, redactor));
+}
+
+/** The slow path of redactor.value, the copy it always made: a secret-named entry beside the value forces it. */
+function slowValue(v: unknown, r = DEFAULT_REDACTOR): unknown {
+  return r.value({ wrapped: v, password_probe: "" }).wrapped;
+}
+
+/** mulberry32, as the fleet simulator: seeded, so a failure repeats. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The fleet's commands (harmless ones, secrets, URLs). */
+const COMMANDS = ["sh", "ls -la /app", "cat /etc/passwd", "ps aux", "env", "sh -c echo PASSWORD=hunter2 >/dev/null", "curl -s http://169.254.169.254/latest/meta-data/", "python manage.py migrate", "/bin/sh -c wget -q -O- http://localhost/ >/dev/null", "pg_isready -U postgres"];
+/** Values and keys that break one of the shortcut's conditions or come close to it. */
+const PIECES = ["web", "db-1", "a b", "x:y", "{[,]}", "token", "Bearer abc", "mysql -phunter2", "café", "snow \u2603", 'quote "', "back\\slash", "new\nline", "1", "42", "-1", "__proto__", "", "ok"];
+
+/** Engine lines (API 1.41 and 1.52 shapes) of seeded random containers, commands and labels, some rewritten with escapes, blanks or cut. */
+function generatedRecords(n: number): DockerEvent[] {
+  const rand = prng(13);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  return Array.from({ length: n }, (_, i) => {
+    const attributes: Record<string, string> = { "com.docker.compose.project": pick(["shop", "billing"]), "com.docker.compose.service": pick(["web", "api"]) };
+    for (let k = Math.floor(rand() * 4); k > 0; k--) attributes[rand() < 0.3 ? pick(PIECES) : `label.${k}`] = rand() < 0.3 ? pick(PIECES) : pick(["blue", "green", "x"]);
+    const action = rand() < 0.5 ? `exec_start: ${pick(COMMANDS)}` : pick(["start", "die", "health_status: healthy"]);
+    const record = rawFromEngineLine(containerLine(action, attributes, `c${i.toString(16).padStart(11, "0")}`));
+    let line = record.raw!;
+    // Escapes JSON.stringify never writes but an engine line may hold: the same strings.
+    if (rand() < 0.05) line = line.replaceAll("/", "\\/");
+    if (rand() < 0.05) line = line.replaceAll("p", "\\u0070");
+    if (rand() < 0.05) line = line.replaceAll("é", "\\u00e9");
+    if (rand() < 0.2) line = line.replace(/"status":"[^"]*",|"id":"[^"]*",|"from":"[^"]*",/g, "");
+    if (rand() < 0.05) line = line.replace(/,"/g, ', "').replace(/":/g, '" : ');
+    if (rand() < 0.02) line = line.slice(0, -1);
+    return { ...record, raw: line };
+  });
+}
+
+/** Asserts that the shortcut, when it answers, answers what the slow path does; returns whether it answered. */
+function sameAsSlow(text: string): boolean {
+  const fast = DEFAULT_REDACTOR.leavesAlone(text) ? plainJsonToPython(text) : undefined;
+  if (fast === undefined) return false;
+  assert.equal(fast, slowDocker(text), text);
+  return true;
+}
+
+describe("full_log without the lossless parse", () => {
+  it("is the slow path's on every fixture line, and is taken for those with nothing to mask", () => {
+    const lines = fixtureLines(fixtures);
+    let taken = 0;
+    for (const line of lines) if (sameAsSlow(line)) taken += 1;
+    assert.ok(lines.length > 50);
+    assert.ok(taken > lines.length / 2, `${taken} of ${lines.length}`);
+  });
+
+  it("is the slow path's on seeded fleet-like records, and fullLog is too", () => {
+    let taken = 0;
+    const records = generatedRecords(3000);
+    for (const r of records) {
+      if (sameAsSlow(r.raw!)) taken += 1;
+      const slow = slowDocker(r.raw!);
+      if (slow === "invalid") assert.throws(() => fullLog(r), DecodeError);
+      else assert.equal(fullLog(r), `{"integration": "docker", "docker": ${slow}}`);
+    }
+    assert.ok(taken > records.length / 4 && taken < records.length * 0.9, `${taken} of ${records.length}`);
+  });
+
+  const crafted: string[] = [
+    "{}",
+    "[]",
+    '{"a":{},"b":[],"c":[{}],"d":[[]]}',
+    ' \t\r\n{ "a" : 1 , "b" :\n[ 1 ,2, 3 ] }\n ',
+    '{"a":"x y","b":"","":"empty key","c":"a:b,c{d}[e]"}',
+    '{"n":[0,-0,1.5,-1.25e+10,2E-3,1e5,123456789012345678901234567890,1764000000202468988]}',
+    '{"t":true,"f":false,"z":null}',
+    '"just a string"',
+    "12",
+    "null",
+    '{"Actor":{"Attributes":{"1":"index keys go first in a JS object","b":"2"}}}',
+    '{"10":"a","2":"b"}',
+    '{"__proto__":{"x":1},"a":1}',
+    '{"a":1,"a":1}',
+    '{"a":1,"a":2}',
+    '{"a":{"b":1},"a":{"b":1}}',
+    '{"a":"\\/","b":"\\u003c","c":"\\"quoted\\""}',
+    '{"a":"\\u0070assword=hunter2"}',
+    '{"a":"caf\u00e9","b":"\u2603","c":"\ud83d\ude00"}',
+    '{"a":"\u007f"}',
+    '{"password":"x"}',
+    '{"cmd":"mysql -uroot -phunter2"}',
+    "[".repeat(64) + "]".repeat(64),
+    "[".repeat(100) + "]".repeat(100),
+    "[".repeat(5000) + "]".repeat(5000),
+    '{"url":"https://u:p@host"}',
+    // Not JSON: the shortcut must decline, the slow path refuses.
+    "",
+    " ",
+    "{",
+    '{"a":1,}',
+    "[1,]",
+    '{"a" 1}',
+    '{"a":01}',
+    '{"a":1.}',
+    '{"a":.5}',
+    '{"a":-}',
+    '{"a":1e}',
+    '{"a":+1}',
+    '{"a":tru}',
+    '{"a":truex}',
+    '{"a":nul}',
+    '{"a":"unterminated}',
+    '{"a":"tab\there"}',
+    '{"a":1}}',
+    '{"a":1} x',
+    "{a:1}",
+    "{'a':1}",
+    '["a" "b"]',
+    '{"a":[1 2]}',
+    '{"a":1,"b"}',
+    '{,"a":1}',
+  ];
+
+  it("is the slow path's on crafted texts, and declines every text the slow path refuses", () => {
+    for (const text of crafted) {
+      const fast = DEFAULT_REDACTOR.leavesAlone(text) ? plainJsonToPython(text) : undefined;
+      const slow = slowDocker(text);
+      if (fast !== undefined) assert.equal(fast, slow, text);
+    }
+    for (const text of crafted.slice(crafted.indexOf(""))) {
+      assert.equal(plainJsonToPython(text), undefined, text);
+      assert.equal(slowDocker(text), "invalid", text);
+    }
+  });
+
+  it("rewrites compact JSON into Python's separators and declines escapes, non-ASCII, index keys, __proto__ and duplicates", () => {
+    assert.equal(plainJsonToPython(' {"a" :1,"b":[1, 2],"c":{}} '), '{"a": 1, "b": [1, 2], "c": {}}');
+    assert.equal(plainJsonToPython('{"n":1764000000202468988}'), '{"n": 1764000000202468988}');
+    for (const text of ['{"a":"\\/"}', '{"a":"\u00e9"}', '{"1":"a"}', '{"__proto__":1}', '{"a":1,"a":1}', "[".repeat(65) + "]".repeat(65)]) {
+      assert.equal(plainJsonToPython(text), undefined, text);
+    }
+    assert.notEqual(plainJsonToPython("[".repeat(64) + "]".repeat(64)), undefined);
+  });
+
+  it("is not taken when a user pattern could match", () => {
+    const r = createRedactor(["ACME-[0-9A-F]{8}"]);
+    const line = containerLine("start", { tag: "ACME-DEADBEEF" });
+    assert.equal(r.leavesAlone(line), false);
+    assert.match(fullLog(rawFromEngineLine(line), r), /"tag": "\[REDACTED\]"/);
+  });
+
+  it("keeps invalid raw lines a DecodeError", () => {
+    const raw = { ...rawFromEngineLine(containerLine("start")), raw: '{"status":"start",' };
+    assert.throws(() => fullLog(raw), DecodeError);
+    assert.throws(() => decodeEvent(raw), DecodeError);
+  });
+});
+
+describe("redactor.value without the copy", () => {
+  it("leaves alone exactly the keys that are no secret's name", () => {
+    const words = ["password", "PASSWD", "Passphrase", "secret", "TOKEN", "api_key", "api-key", "APIKEY", "access_key", "accesskey", "private-key", "credential", "Credentials", "db_pwd", "x.pass", "-PASS"];
+    for (const w of words) {
+      for (const key of [w, `my_${w}_file`]) {
+        if (DEFAULT_REDACTOR.isSecretKey(key)) assert.equal(DEFAULT_REDACTOR.leavesAlone(key), false, key);
+        assert.equal(DEFAULT_REDACTOR.value({ [key]: "v" })[key], DEFAULT_REDACTOR.isSecretKey(key) ? MASK : "v", key);
+      }
+    }
+  });
+
+  it("returns what the copy returns on seeded fleet-like records (event, raw line tree) and on crafted values", () => {
+    const values: unknown[] = generatedRecords(3000).flatMap((r) => [r.event, ...(slowDocker(r.raw!) === "invalid" ? [] : [parseLossless(r.raw!)])]);
+    values.push(
+      { a: ["x", { b: "Bearer abc" }] },
+      { labels: { "com.example.db.password": "p", "com.example.team": "blue" } },
+      { nested: [{ token: "t" }] },
+      { list: ["--password=x", "ok"] },
+      { n: 1n, b: Buffer.from("password"), d: new Date(0), s: "plain" },
+      "mysql -phunter2",
+      ["plain", "https://u:p@h"],
+    );
+    let same = 0;
+    for (const v of values) {
+      const fast = DEFAULT_REDACTOR.value(v);
+      assert.deepEqual(fast, slowValue(v));
+      if (fast === v) same += 1;
+    }
+    assert.ok(same > 0 && same < values.length, `${same} of ${values.length} returned as they are`);
+  });
+
+  it("masks the same with user patterns (always the copy)", () => {
+    const r = createRedactor(["ssn=(?<secret>\\d{9})"]);
+    const v = { cmd: "ssn=123456789", plain: "x" };
+    assert.deepEqual(r.value(v), { cmd: `ssn=${MASK}`, plain: "x" });
+    assert.notEqual(r.value({ plain: "x" }), v);
+  });
+});
