@@ -109,8 +109,9 @@ export interface Redactor {
   isSecretKey(key: string): boolean;
   /**
    * A JSON-like value with every string (keys too) redacted and secret-named
-   * entries masked: a deep copy, or the value itself when nothing in it could
-   * be masked (callers never mutate what this returns).
+   * entries masked: the lists and records that change are copies, the rest
+   * (most often the whole value) are the input's own (callers never mutate
+   * what this returns, nor its input).
    */
   value<T>(v: T): T;
   /**
@@ -132,10 +133,13 @@ export function createRedactor(userPatterns: readonly string[] = []): Redactor {
 
   const memo = new Map<string, string>();
   const text = (s: string): string => {
+    const hinted = DEFAULT_HINT.test(s);
+    // Without a hint no default rule can match: the string as it is (most are).
+    if (!hinted && user.length === 0) return s;
     const known = memo.get(s);
     if (known !== undefined) return known;
     let out = s;
-    if (DEFAULT_HINT.test(out)) for (const rule of defaults) out = applyRule(rule, out);
+    if (hinted) for (const rule of defaults) out = applyRule(rule, out);
     for (const rule of user) out = applyRule(rule, out);
     if (memo.size >= MEMO_SIZE) memo.clear();
     memo.set(s, out);
@@ -148,40 +152,44 @@ export function createRedactor(userPatterns: readonly string[] = []): Redactor {
   const isRecord = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === "object" && !Buffer.isBuffer(v) && !isLosslessNumber(v) && !(v instanceof Date);
 
-  const copy = <T>(v: T): T => {
+  // Copy on write: a list or record is copied only from its first entry that
+  // changes, so the common record (nothing to mask) costs one walk and no
+  // allocation. The copy is what a full copy would be: same keys in the same
+  // order, assigned one by one. `__proto__` is an own key only in a lossless
+  // parse's tree, and assigning it drops it, as the full copy always did.
+  const value = <T>(v: T): T => {
     if (typeof v === "string") return text(v) as T;
-    if (Array.isArray(v)) return v.map(copy) as T;
-    if (isRecord(v)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v)) {
-        out[text(k)] = typeof inner === "string" && isSecretKey(k) ? MASK : copy(inner);
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const inner: unknown = v[i];
+        const r = value(inner);
+        if (out) out.push(r);
+        else if (r !== inner) {
+          out = v.slice(0, i);
+          out.push(r);
+        }
       }
-      return out as T;
+      return (out ?? v) as T;
+    }
+    if (isRecord(v)) {
+      const keys = Object.keys(v);
+      let out: Record<string, unknown> | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const inner = v[k];
+        const key = text(k);
+        const r = typeof inner === "string" && isSecretKey(k) ? MASK : value(inner);
+        if (!out && (key !== k || r !== inner || k === "__proto__")) {
+          out = {};
+          for (let j = 0; j < i; j++) out[keys[j]!] = v[keys[j]!];
+        }
+        if (out) out[key] = r;
+      }
+      return (out ?? v) as T;
     }
     return v;
   };
-
-  /**
-   * Whether the defaults leave every string and key of `v` as it is: none
-   * holds a hint of the default rules, whose words include every secret key
-   * word (SECRET_WORD), so no entry is masked either. `__proto__` is an own
-   * key only in a lossless parse's tree, and the copy drops it: copied.
-   */
-  const untouched = (v: unknown): boolean => {
-    if (typeof v === "string") return !DEFAULT_HINT.test(v);
-    if (Array.isArray(v)) {
-      for (const inner of v) if (!untouched(inner)) return false;
-      return true;
-    }
-    if (isRecord(v)) {
-      for (const k of Object.keys(v)) if (k === "__proto__" || DEFAULT_HINT.test(k) || !untouched(v[k])) return false;
-    }
-    return true;
-  };
-
-  // The walk that only looks is much cheaper than the copy, and almost every
-  // record has nothing to mask. User patterns have no hint: always copied.
-  const value = <T>(v: T): T => (user.length === 0 && untouched(v) ? v : copy(v));
   const leavesAlone = (s: string) => user.length === 0 && !DEFAULT_HINT.test(s);
 
   return { text, isSecretKey, value, leavesAlone };
