@@ -35,20 +35,22 @@ export function parseLossless(text: string): unknown {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+const NOT_PLAIN = /[^\x20-\x7e]|\\/;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 /** Deeper texts take the slow path (which has its own limits). */
 const MAX_DEPTH = 64;
 
-const isJsonWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+/** The only blank NOT_PLAIN lets through (JSON's tab, newline and return are control characters). */
+const isBlank = (c: number) => c === 0x20;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /**
  * pythonJsonDumps(parseLossless(text)) without building the tree, for the
- * JSON texts where that is only a rewrite of the separators: every string
- * printable ASCII without an escape (so it decodes to its own characters and
- * JSON.stringify writes it back as it is), no key twice in one object, no key
+ * JSON texts where that is only a rewrite of the separators: the whole text
+ * printable ASCII without a backslash (blanks are spaces), so every string
+ * decodes to its own characters and JSON.stringify writes it back as it is;
+ * no key twice in one object, no key
  * `__proto__` or starting with a digit (a JS object would move or drop it).
  * Numbers and literals keep their text, as the lossless parse does.
  * Undefined for every other text, valid or not: the caller then takes the
@@ -63,9 +65,9 @@ export function plainJsonToPython(text: string): string | undefined {
   let from = 0;
 
   const skipWhitespace = () => {
-    if (i < n && isJsonWhitespace(text.charCodeAt(i))) {
+    if (i < n && isBlank(text.charCodeAt(i))) {
       out += text.slice(from, i);
-      while (i < n && isJsonWhitespace(text.charCodeAt(i))) i++;
+      while (i < n && isBlank(text.charCodeAt(i))) i++;
       from = i;
     }
   };
@@ -75,15 +77,8 @@ export function plainJsonToPython(text: string): string | undefined {
     out += `${text.slice(from, i)} `;
     from = i;
   };
-  /** At a quote: the end of the string's content, or -1 when it is not a plain one. */
-  const stringEnd = (): number => {
-    for (let j = i + 1; j < n; j++) {
-      const c = text.charCodeAt(j);
-      if (c === QUOTE) return j;
-      if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
-    }
-    return -1;
-  };
+  /** At a quote: the end of the string's content (every character is plain: checked below), or -1. */
+  const stringEnd = (): number => text.indexOf('"', i + 1);
   const digits = (): boolean => {
     if (!isDigit(text.charCodeAt(i))) return false;
     while (isDigit(text.charCodeAt(i))) i++;
@@ -181,6 +176,10 @@ export function plainJsonToPython(text: string): string | undefined {
     }
   };
 
+  // One native scan instead of one per character: a text with an escape,
+  // a control character (tab and newline too, even as blanks) or non-ASCII
+  // takes the slow path.
+  if (NOT_PLAIN.test(text)) return undefined;
   if (!value(0)) return undefined;
   skipWhitespace();
   if (i !== n) return undefined;
