@@ -38,8 +38,8 @@ export function wazuhView(ev: EngineEvent): WazuhDocker {
 export function fullLog(raw: DockerEvent, redactor: Redactor = DEFAULT_REDACTOR): string {
   let docker: unknown;
   if (raw.raw !== null) {
-    // Nothing to mask and plain JSON: the separators are all that changes.
-    const plain = redactor.leavesAlone(raw.raw) ? plainJsonToPython(raw.raw) : undefined;
+    // Plain JSON: rewritten in one pass, redacting its strings unless nothing in the line can be masked.
+    const plain = plainJsonToPython(raw.raw, redactor.leavesAlone(raw.raw) ? undefined : redactor);
     if (plain !== undefined) return `{"integration": "docker", "docker": ${plain}}`;
     try {
       docker = parseLossless(raw.raw);

@@ -1,4 +1,5 @@
 import { isLosslessNumber, parse } from "lossless-json";
+import { MASK } from "./redact.js";
 
 /**
  * Serializes like Python's json.dumps with its defaults (", " and ": "
@@ -44,20 +45,30 @@ const MAX_DEPTH = 64;
 /** The only blank NOT_PLAIN lets through (JSON's tab, newline and return are control characters). */
 const isBlank = (c: number) => c === 0x20;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** A key a JS object keeps in its place: not `__proto__`, not an array index (nor anything else starting with a digit). */
+const plainKey = (key: string) => key !== "__proto__" && !isDigit(key.charCodeAt(0));
+
+/** What plainJsonToPython needs of a Redactor (redact.ts). */
+export interface StringRedaction {
+  text(s: string): string;
+  isSecretKey(key: string): boolean;
+}
 
 /**
- * pythonJsonDumps(parseLossless(text)) without building the tree, for the
- * JSON texts where that is only a rewrite of the separators: the whole text
- * printable ASCII without a backslash (blanks are spaces), so every string
- * decodes to its own characters and JSON.stringify writes it back as it is;
- * no key twice in one object, no key
- * `__proto__` or starting with a digit (a JS object would move or drop it).
- * Numbers and literals keep their text, as the lossless parse does.
+ * pythonJsonDumps(redact.value(parseLossless(text))) without building the
+ * tree (without `redact`: no redaction), for the JSON texts where that is a
+ * rewrite of the separators and of the strings redaction changes: the whole
+ * text printable ASCII without a backslash (blanks are spaces), so every
+ * string decodes to its own characters and JSON.stringify writes it back as
+ * it is; no key twice in one object, no key `__proto__` or starting with a
+ * digit (a JS object would move or drop it), before or after redaction.
+ * Numbers and literals keep their text, as the lossless parse does. A string
+ * value under a secret-named key is masked, as the redactor's walk does.
  * Undefined for every other text, valid or not: the caller then takes the
  * slow path, which also reports invalid JSON. It never accepts a text the
  * lossless parse refuses: it checks the same grammar, only less of it.
  */
-export function plainJsonToPython(text: string): string | undefined {
+export function plainJsonToPython(text: string, redact?: StringRedaction): string | undefined {
   const n = text.length;
   let i = 0;
   let out = "";
@@ -79,6 +90,11 @@ export function plainJsonToPython(text: string): string | undefined {
   };
   /** At a quote: the end of the string's content (every character is plain: checked below), or -1. */
   const stringEnd = (): number => text.indexOf('"', i + 1);
+  /** The string from the quote at `start` to the one at `end` is written as `s` (when redaction changed it). */
+  const replaceString = (start: number, end: number, s: string) => {
+    out += text.slice(from, start) + pythonString(s);
+    from = end + 1;
+  };
   const digits = (): boolean => {
     if (!isDigit(text.charCodeAt(i))) return false;
     while (isDigit(text.charCodeAt(i))) i++;
@@ -108,12 +124,17 @@ export function plainJsonToPython(text: string): string | undefined {
     return true;
   };
 
-  const value = (depth: number): boolean => {
+  const value = (depth: number, secret = false): boolean => {
     skipWhitespace();
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = stringEnd();
       if (end < 0) return false;
+      if (redact) {
+        const s = text.slice(i + 1, end);
+        const r = secret ? MASK : redact.text(s);
+        if (r !== s) replaceString(i, end, r);
+      }
       i = end + 1;
     } else if (c === 0x7b) return depth < MAX_DEPTH && object(depth + 1);
     else if (c === 0x5b) return depth < MAX_DEPTH && array(depth + 1);
@@ -137,13 +158,17 @@ export function plainJsonToPython(text: string): string | undefined {
       const end = stringEnd();
       if (end < 0) return false;
       const key = text.slice(i + 1, end);
-      if (keys.has(key) || key === "__proto__" || isDigit(key.charCodeAt(0))) return false;
-      keys.add(key);
+      if (!plainKey(key)) return false;
+      // The redacted keys must be distinct too: the walk's copy would merge two.
+      const redacted = redact ? redact.text(key) : key;
+      if (keys.has(redacted) || (redacted !== key && !plainKey(redacted))) return false;
+      keys.add(redacted);
+      if (redacted !== key) replaceString(i, end, redacted);
       i = end + 1;
       skipWhitespace();
       if (text.charCodeAt(i) !== COLON) return false;
       separator();
-      if (!value(depth)) return false;
+      if (!value(depth, redact !== undefined && redact.isSecretKey(key))) return false;
       skipWhitespace();
       const c = text.charCodeAt(i);
       if (c === 0x7d) {
