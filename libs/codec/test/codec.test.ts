@@ -82,6 +82,23 @@ describe("codec", () => {
     await assert.rejects(codec.decode("DockerEvent", bytes.subarray(0, 30)), (e: unknown) => e instanceof CodecError && e.reason === "malformed");
   });
 
+  it("writes the header and Avro's own body bytes, for small records and for one larger than its scratch buffer", async () => {
+    const codec = createCodec({ store: new MemorySchemaStore() });
+    const type = loadSchemas().get("DockerEvent")!;
+    const big = { ...rawEvent(), raw: "x".repeat(200_000) };
+    for (const value of [rawEvent(), big, rawEvent()]) {
+      const bytes = codec.encode("DockerEvent", value);
+      const expected = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from(codec.fingerprint("DockerEvent"), "hex"), type.toBuffer(value)]);
+      assert.ok(bytes.equals(expected));
+      assert.equal((await codec.decode<{ raw: string }>("DockerEvent", bytes)).raw, value.raw);
+    }
+    // An output is its own copy: the next encode does not change it.
+    const first = codec.encode("DockerEvent", rawEvent());
+    const copy = Buffer.from(first);
+    codec.encode("DockerEvent", { ...rawEvent(), raw: "y".repeat(1000) });
+    assert.ok(first.equals(copy));
+  });
+
   it("rejects a value that does not match the schema at encode time", () => {
     const codec = createCodec({ store: new MemorySchemaStore() });
     assert.throws(() => codec.encode("DockerEvent", { kind: "nope" }), (e: unknown) => e instanceof CodecError && e.reason === "invalid-value");

@@ -236,40 +236,47 @@ export function boundDockerEvent(raw: DockerEvent, b: Bounds = DEFAULT_BOUNDS): 
 
 /** A decoded event within `b` (the decoder's own bound, after redaction); `truncated` says whether anything was cut. */
 export function boundDecodedEvent(ev: DecodedEvent, b: Bounds = DEFAULT_BOUNDS): DecodedEvent {
+  // Every field is cut first and the record rebuilt only when one was: the
+  // spreads cost more than the cuts, and almost no record needs any.
   const cuts = new Cuts();
   const d = ev.docker;
-  const out: DecodedEvent = {
-    ...ev,
-    docker: {
-      ...d,
-      status: cutOrNull(d.status, b.fieldBytes, cuts),
-      id: cutOrNull(d.id, b.fieldBytes, cuts),
-      from: cutOrNull(d.from, b.fieldBytes, cuts),
-      Action: cut(d.Action, b.fieldBytes, cuts),
-      Actor: { ID: cut(d.Actor.ID, b.fieldBytes, cuts), Attributes: boundMap(d.Actor.Attributes, b, cuts) },
-    },
-    fullLog: cut(ev.fullLog, b.textBytes, cuts),
-    event: { ...ev.event, action: cut(ev.event.action, b.fieldBytes, cuts) },
-    container: ev.container && {
-      ...ev.container,
-      id: cut(ev.container.id, b.fieldBytes, cuts),
-      name: cutOrNull(ev.container.name, b.fieldBytes, cuts),
-      imageName: cutOrNull(ev.container.imageName, b.fieldBytes, cuts),
-      labels: boundMap(ev.container.labels, b, cuts),
-    },
-    exec: ev.exec && {
-      ...ev.exec,
-      action: cut(ev.exec.action, b.fieldBytes, cuts),
-      command: cut(ev.exec.command, b.fieldBytes, cuts),
-      args: boundList(ev.exec.args, b, cuts),
-      user: cutOrNull(ev.exec.user, b.fieldBytes, cuts),
-      effectiveUser: cutOrNull(ev.exec.effectiveUser, b.fieldBytes, cuts),
-    },
-    inspect: ev.inspect && boundDeep(ev.inspect, b, cuts),
-    message: cutOrNull(ev.message, b.textBytes, cuts),
+  const status = cutOrNull(d.status, b.fieldBytes, cuts);
+  const id = cutOrNull(d.id, b.fieldBytes, cuts);
+  const from = cutOrNull(d.from, b.fieldBytes, cuts);
+  const dockerAction = cut(d.Action, b.fieldBytes, cuts);
+  const actorId = cut(d.Actor.ID, b.fieldBytes, cuts);
+  const attributes = boundMap(d.Actor.Attributes, b, cuts);
+  const fullLog = cut(ev.fullLog, b.textBytes, cuts);
+  const action = cut(ev.event.action, b.fieldBytes, cuts);
+  const c = ev.container;
+  const container = c && {
+    id: cut(c.id, b.fieldBytes, cuts),
+    name: cutOrNull(c.name, b.fieldBytes, cuts),
+    imageName: cutOrNull(c.imageName, b.fieldBytes, cuts),
+    labels: boundMap(c.labels, b, cuts),
   };
+  const x = ev.exec;
+  const exec = x && {
+    action: cut(x.action, b.fieldBytes, cuts),
+    command: cut(x.command, b.fieldBytes, cuts),
+    args: boundList(x.args, b, cuts),
+    user: cutOrNull(x.user, b.fieldBytes, cuts),
+    effectiveUser: cutOrNull(x.effectiveUser, b.fieldBytes, cuts),
+  };
+  const inspect = ev.inspect && boundDeep(ev.inspect, b, cuts);
+  const message = cutOrNull(ev.message, b.textBytes, cuts);
   if (!cuts.any) return ev;
-  return { ...out, truncated: true };
+  return {
+    ...ev,
+    docker: { ...d, status, id, from, Action: dockerAction, Actor: { ID: actorId, Attributes: attributes } },
+    fullLog,
+    event: { ...ev.event, action },
+    container: c && container && { ...c, ...container },
+    exec: x && exec && { ...x, ...exec },
+    inspect,
+    message,
+    truncated: true,
+  };
 }
 
 const halved = (b: Bounds): Bounds => ({

@@ -1,7 +1,7 @@
 import { RecordError } from "@dockwatch/errors";
 import type { DecodedEvent, DockerEvent, EngineEvent, WazuhDocker } from "@dockwatch/contracts";
 import { categorize, containerFields } from "./ecs.js";
-import { parseLossless, pythonJsonDumps } from "./python-json.js";
+import { parseLossless, plainJsonToPython, pythonJsonDumps } from "./python-json.js";
 import { createRedactor, type Redactor } from "./redact.js";
 
 /** A raw record the decoder cannot turn into a normalized one (goes to the DLQ). */
@@ -38,6 +38,9 @@ export function wazuhView(ev: EngineEvent): WazuhDocker {
 export function fullLog(raw: DockerEvent, redactor: Redactor = DEFAULT_REDACTOR): string {
   let docker: unknown;
   if (raw.raw !== null) {
+    // Plain JSON: rewritten in one pass, redacting its strings unless nothing in the line can be masked.
+    const plain = plainJsonToPython(raw.raw, redactor.leavesAlone(raw.raw) ? undefined : redactor);
+    if (plain !== undefined) return `{"integration": "docker", "docker": ${plain}}`;
     try {
       docker = parseLossless(raw.raw);
     } catch {
@@ -118,8 +121,12 @@ export function execFacts(line: ExecLine, exec: DockerEvent["execInspect"], insp
   const commandLine = exec ? [exec.entrypoint, ...exec.arguments] : [line.command, ...line.args];
   const health = healthcheckCommand(inspect?.healthcheck);
   const healthcheck = health !== undefined && (exec ? commandLine.join("\u0000") === health.join("\u0000") : commandLine.join(" ") === health.join(" ").trim().split(/\s+/).join(" "));
+  // Named fields, not a spread of `line`: V8's spread with added fields cost
+  // about 4 µs per exec record here.
   return {
-    ...line,
+    action: line.action,
+    command: line.command,
+    args: line.args,
     user: own,
     privileged: exec ? exec.privileged : null,
     tty: exec ? exec.tty : null,
@@ -158,7 +165,7 @@ export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDAC
     docker,
     fullLog: fullLog(raw, redactor),
     timestamp: nanosToIso(ev.timeNano),
-    event: { action: ev.Action, ...categorize(ev.Type, ev.Action) },
+    event: eventFields(ev),
     container: containerFields(ev, raw.container && redactor.value(raw.container)),
     exec: decodedExec(ev, raw, redactor),
     inspect: raw.inspect && redactor.value(raw.inspect),
@@ -167,6 +174,11 @@ export function decodeEvent(raw: DockerEvent, redactor: Redactor = DEFAULT_REDAC
     receivedAtNano: raw.receivedAtNano,
     truncated: raw.truncated,
   };
+}
+
+function eventFields(ev: EngineEvent): DecodedEvent["event"] {
+  const { category, type } = categorize(ev.Type, ev.Action);
+  return { action: ev.Action, category, type };
 }
 
 const redactMessage = (m: string | null, redactor: Redactor) => (m === null ? null : redactor.text(m));

@@ -107,8 +107,20 @@ export interface Redactor {
   text(s: string): string;
   /** True when a map entry under this key is a secret as a whole. */
   isSecretKey(key: string): boolean;
-  /** Deep copy of a JSON-like value with every string (keys too) redacted and secret-named entries masked. */
+  /**
+   * A JSON-like value with every string (keys too) redacted and secret-named
+   * entries masked: the lists and records that change are copies, the rest
+   * (most often the whole value) are the input's own (callers never mutate
+   * what this returns, nor its input).
+   */
   value<T>(v: T): T;
+  /**
+   * True when nothing inside `s` can be masked: no rule can match any part
+   * of it and no secret word occurs in it (so no key cut from it is a secret
+   * name). For the raw engine line, whose strings are its own substrings when
+   * it has no escapes.
+   */
+  leavesAlone(s: string): boolean;
 }
 
 /**
@@ -121,10 +133,13 @@ export function createRedactor(userPatterns: readonly string[] = []): Redactor {
 
   const memo = new Map<string, string>();
   const text = (s: string): string => {
+    const hinted = DEFAULT_HINT.test(s);
+    // Without a hint no default rule can match: the string as it is (most are).
+    if (!hinted && user.length === 0) return s;
     const known = memo.get(s);
     if (known !== undefined) return known;
     let out = s;
-    if (DEFAULT_HINT.test(out)) for (const rule of defaults) out = applyRule(rule, out);
+    if (hinted) for (const rule of defaults) out = applyRule(rule, out);
     for (const rule of user) out = applyRule(rule, out);
     if (memo.size >= MEMO_SIZE) memo.clear();
     memo.set(s, out);
@@ -132,22 +147,52 @@ export function createRedactor(userPatterns: readonly string[] = []): Redactor {
   };
   const isSecretKey = (key: string) => SECRET_KEY.test(key);
 
+  // Records (plain objects and avsc's record instances) are walked; Buffers and
+  // lossless numbers are values, not records, and pass through untouched.
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Buffer.isBuffer(v) && !isLosslessNumber(v) && !(v instanceof Date);
+
+  // Copy on write: a list or record is copied only from its first entry that
+  // changes, so the common record (nothing to mask) costs one walk and no
+  // allocation. The copy is what a full copy would be: same keys in the same
+  // order, assigned one by one. `__proto__` is an own key only in a lossless
+  // parse's tree, and assigning it drops it, as the full copy always did.
   const value = <T>(v: T): T => {
     if (typeof v === "string") return text(v) as T;
-    if (Array.isArray(v)) return v.map(value) as T;
-    // Records (plain objects and avsc's record instances) are walked; Buffers and
-    // lossless numbers are values, not records, and pass through untouched.
-    if (v !== null && typeof v === "object" && !Buffer.isBuffer(v) && !isLosslessNumber(v) && !(v instanceof Date)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
-        out[text(k)] = typeof inner === "string" && isSecretKey(k) ? MASK : value(inner);
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const inner: unknown = v[i];
+        const r = value(inner);
+        if (out) out.push(r);
+        else if (r !== inner) {
+          out = v.slice(0, i);
+          out.push(r);
+        }
       }
-      return out as T;
+      return (out ?? v) as T;
+    }
+    if (isRecord(v)) {
+      const keys = Object.keys(v);
+      let out: Record<string, unknown> | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const inner = v[k];
+        const key = text(k);
+        const r = typeof inner === "string" && isSecretKey(k) ? MASK : value(inner);
+        if (!out && (key !== k || r !== inner || k === "__proto__")) {
+          out = {};
+          for (let j = 0; j < i; j++) out[keys[j]!] = v[keys[j]!];
+        }
+        if (out) out[key] = r;
+      }
+      return (out ?? v) as T;
     }
     return v;
   };
+  const leavesAlone = (s: string) => user.length === 0 && !DEFAULT_HINT.test(s);
 
-  return { text, isSecretKey, value };
+  return { text, isSecretKey, value, leavesAlone };
 }
 
 /**
