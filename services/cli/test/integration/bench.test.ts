@@ -36,7 +36,9 @@ describe("bench (tiny run)", () => {
       // A rate needs two answers apart; a tiny run may index everything in one _bulk.
       assert.ok(s && s.output > 0, `${name}: ${all}`);
       assert.ok(s.check?.ok, `${name}: ${s.check?.detail}`);
-      assert.ok(s.usage.length > 0 && s.usage.every((u) => u.peakRssMB > 0 && u.cpuSeconds > 0), `${name}: ${JSON.stringify(s.usage)}`);
+      const own = s.usage.filter((u) => !u.shared);
+      assert.ok(own.length > 0 && own.every((u) => u.peakRssMB > 0 && u.cpuSeconds > 0), `${name}: ${JSON.stringify(s.usage)}`);
+      assert.deepEqual(s.usage.filter((u) => u.shared).map((u) => u.service), ["kafka", "elasticsearch", "redis"], "infra/local's processes counted beside the services");
     }
     // The pipeline, checked here too: each event's own alerts indexed (ids are unique in Elasticsearch), nothing but correlation alerts beside them.
     const own = new Set([...r.evidence.expected.values()].flat());
