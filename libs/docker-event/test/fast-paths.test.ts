@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { DockerEvent } from "@dockwatch/contracts";
+import { prng } from "@dockwatch/test-helpers";
 import { isLosslessNumber } from "lossless-json";
 import { DEFAULT_REDACTOR, DecodeError, MASK, createRedactor, decodeEvent, fullLog, type Redactor } from "../src/index.js";
 import { parseLossless, plainJsonToPython, pythonJsonDumps } from "../src/python-json.js";
@@ -47,17 +48,6 @@ function slowValue(v: unknown, r: Redactor = DEFAULT_REDACTOR): unknown {
   return v;
 }
 
-/** mulberry32, as the fleet simulator: seeded, so a failure repeats. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The fleet's commands (harmless ones, secrets, URLs). */
 const COMMANDS = ["sh", "ls -la /app", "cat /etc/passwd", "ps aux", "env", "sh -c echo PASSWORD=hunter2 >/dev/null", "curl -s http://169.254.169.254/latest/meta-data/", "python manage.py migrate", "/bin/sh -c wget -q -O- http://localhost/ >/dev/null", "pg_isready -U postgres"];

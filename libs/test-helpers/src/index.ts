@@ -1,2 +1,3 @@
 export * from "./infra.js";
 export * from "./seed.js";
+export * from "./prng.js";

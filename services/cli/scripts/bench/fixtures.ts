@@ -12,7 +12,8 @@ import type { Engine } from "@dockwatch/contracts";
 import { recordKey } from "@dockwatch/docker-event";
 import { repoRoot } from "../../src/paths.js";
 import { rawRecord, type Agent } from "../chaos/workload.js";
-import { prng, type FleetOptions, type FleetRecord } from "./fleet.js";
+import { prng } from "@dockwatch/test-helpers";
+import type { FleetOptions, FleetRecord } from "./fleet.js";
 
 export const FIXTURES_DIR = join(repoRoot, "libs/docker-event/fixtures/engine-20.10");
 

@@ -11,6 +11,7 @@
 import type { ContainerFacts, DockerEvent, Engine, ExecFacts } from "@dockwatch/contracts";
 import { dockerEventRecord, parseEngineLine, recordKey } from "@dockwatch/docker-event";
 import { PLAIN_FACTS } from "@dockwatch/rule-engine/testing";
+import { prng } from "@dockwatch/test-helpers";
 import { engineLine, type Agent } from "../chaos/workload.js";
 
 export interface FleetOptions {
@@ -32,17 +33,6 @@ export interface FleetRecord {
   host: number;
 }
 
-/** mulberry32: a small, fast, seeded PRNG (quality is ample for picking events). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const IMAGES = ["nginx:1.27", "redis:7.2", "postgres:16", "node:20-alpine", "python:3.12-slim", "dockwatch/busybox:1.35.0", "grafana/grafana:11.1.0", "registry.k8s.io/pause:3.9"];
 const SERVICES = ["web", "api", "worker", "db", "cache", "proxy", "metrics", "scheduler"];
