@@ -18,6 +18,23 @@ const groups = (d: [number, number], r: [number, number], s: [number, number]): 
   { group: "s", topic: "alerts", committed: s[0], end: s[1] },
 ];
 
+
+/** A run of `phases` that measured nothing: each test adds what it checks. */
+const emptyResult = (phases: BenchResult["options"]["phases"]): BenchResult => ({
+  run: "r",
+  startedAt: "",
+  finishedAt: "",
+  options: { events: 10, hosts: 1, seed: 1, rate: 0, latencyRate: 1000, latencySeconds: 1, instances: 2, phases, keep: false },
+  fleet: { records: 0, bytes: 0, avgRecordBytes: 0, mix: {}, expectedAlerts: 0, correlatedEvents: 0 },
+  limits: [],
+  stages: [],
+  profiles: [],
+  problems: [],
+  evidence: { expected: new Map() },
+  output: [],
+});
+
+const SETTING = { machine: { cpus: 2, cpuModel: "x", memoryGB: 1, loadAverage: [0, 0, 0] as number[], os: "x" }, versions: {}, command: "npm run bench" };
 describe("bench input from the engine fixtures (--input fixtures)", () => {
   it("retimes a line past a double's precision, time in seconds beside it", () => {
     const line = '{"status":"start","Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{}},"scope":"local","time":1795873684,"timeNano":1795873684613854184}';
@@ -67,19 +84,7 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
   it("puts the collector's RSS and the Ctrl-C times in the Targets table, met or missed, and their sections in the report", () => {
     const usage = (mb: number) => [{ service: "collector#0", peakRssMB: mb, cpuSeconds: 2, workCpuSeconds: 1 }];
     const round = (what: "in full flow" | "idle", ms: number, ok = true) => ({ what, ms, code: 0, groups: groups([1, 1], [1, 1], [1, 1]), decodedEnd: 1, check: { ok, detail: "d" } });
-    const base: BenchResult = {
-      run: "r",
-      startedAt: "",
-      finishedAt: "",
-      options: { events: 10, hosts: 1, seed: 1, rate: 0, latencyRate: 1000, latencySeconds: 1, instances: 2, phases: ["collector", "shutdown"], keep: false },
-      fleet: { records: 0, bytes: 0, avgRecordBytes: 0, mix: {}, expectedAlerts: 0, correlatedEvents: 0 },
-      limits: [],
-      stages: [],
-      profiles: [],
-      problems: [],
-      evidence: { expected: new Map() },
-      output: [],
-    };
+    const base = emptyResult(["collector", "shutdown"]);
     const collector = (mb: number, ok = true) => ({ seconds: 30, workers: 3, containers: 20, execs: 500, engineEvents: 1600, published: 1600, duplicates: 0, perSecond: 55, engineRate: 53, delay: { count: 1600, p50: 30, p99: 500, max: 700 }, usage: usage(mb), check: { ok, detail: "d" } });
     const status = (r: BenchResult, prefix: string) => targets(r).find((t) => t.target.startsWith(prefix))!.status;
     assert.equal(status(base, "collector"), "not measured");
@@ -92,7 +97,7 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.equal(status({ ...base, shutdown: { records: 10, rounds: [round("in full flow", 900), round("idle", 1100, false)] } }, "Ctrl-C"), "missed");
     const md = reportMarkdown(
       { ...base, collector: collector(90), shutdown: { records: 10, rounds: [round("in full flow", 900), round("idle", 1100)] }, profiles: [{ phase: "collector", service: "collector#0", file: "prof/collector/collector-0.cpuprofile", summary: { totalMs: 2000, busyMs: 500, byPlace: [{ name: "better-sqlite3", ms: 100, share: 0.05 }], byFunction: [{ name: "a|b x.js:1", ms: 100, share: 0.05 }] } }] },
-      { machine: { cpus: 2, cpuModel: "x", memoryGB: 1, loadAverage: [0, 0, 0], os: "x" }, versions: {}, command: "npm run bench" },
+      SETTING,
     );
     for (const heading of ["## Collector", "## Ctrl-C", "## Profiles", "### collector, collector#0: top functions"]) assert.ok(md.includes(heading), heading);
     assert.ok(md.includes("| collector | collector#0 | 2.0 | 0.5 | better-sqlite3 5.0 % | prof/collector/collector-0.cpuprofile |"));
@@ -104,20 +109,12 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     const t = (name: string, input: number, perSecond: number, usage: Usage[]): Throughput => ({ name, instances: 1, input, output: input, perSecond, unit: "records/s", spanMs: 1000, usage });
     const shared = (service: string, workCpuSeconds: number): Usage => ({ service, peakRssMB: 0, cpuSeconds: 100, workCpuSeconds, shared: true });
     const r: BenchResult = {
-      run: "r",
-      startedAt: "",
-      finishedAt: "",
-      options: { events: 10, hosts: 1, seed: 1, rate: 0, latencyRate: 1000, latencySeconds: 1, instances: 2, phases: ["limits", "stages"], keep: false },
-      fleet: { records: 0, bytes: 0, avgRecordBytes: 0, mix: {}, expectedAlerts: 0, correlatedEvents: 0 },
+      ...emptyResult(["limits", "stages"]),
       // 10,000 records: 1 CPU s is 100 µs per record.
       limits: [t("kafkajs passthrough", 10_000, 15_000, [{ service: "bench#0", peakRssMB: 0, cpuSeconds: 1, workCpuSeconds: 0.5 }, shared("kafka", 0.3)])],
       stages: [t("decoder", 10_000, 5_000, [{ service: "decoder#0", peakRssMB: 200, cpuSeconds: 4, workCpuSeconds: 3 }, shared("kafka", 0.5), shared("elasticsearch", 0), shared("redis", 0.1)])],
-      profiles: [],
-      problems: [],
-      evidence: { expected: new Map() },
-      output: [],
     };
-    const md = reportMarkdown(r, { machine: { cpus: 2, cpuModel: "x", memoryGB: 1, loadAverage: [0, 0, 0], os: "x" }, versions: {}, command: "npm run bench" });
+    const md = reportMarkdown(r, SETTING);
     // passthrough: 50 + 30 = 80 µs, 2 cores allow 25,000/s; decoder: 300 + 50 + 0 + 10 = 360 µs, 5,556/s.
     assert.ok(md.includes("| kafkajs passthrough | 50 | 30 | – | – | 80 | 25,000 | 15,000 | 0.60 |"), md);
     assert.ok(md.includes("| decoder ×1 | 300 | 50 | 0 | 10 | 360 | 5,556 | 5,000 | 0.90 |"), md);
