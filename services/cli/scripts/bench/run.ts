@@ -164,6 +164,18 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
     let decoded: string | undefined;
     let alerts: string | undefined;
     let alertValues: Alert[] = [];
+    let warmed = false;
+    /** Elasticsearch warmed up once, before the first phase that writes to it (warmUpElasticsearch). */
+    const warm = async (values: () => Alert[] | Promise<Alert[]>) => {
+      if (warmed) return;
+      warmed = true;
+      await attempt("Elasticsearch warm-up", async () => {
+        const docs = await values();
+        await warmUpElasticsearch(world, docs);
+        log(`Elasticsearch warmed up with ${fmt(docs.length)} documents (not measured)`);
+      });
+    };
+    const sameAlerts = () => (alertValues.length ? alertValues : ownAlerts(world, opts, exp));
     if (phases.has("stages")) {
       for (const n of counts) {
         await attempt(`decoder ×${n}`, async () => {
@@ -183,17 +195,16 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
           }
         });
       }
+      if (alerts) await warm(sameAlerts);
       for (const n of counts) {
         if (!alerts) break;
         await attempt(`sink ×${n}`, async () => stage(await sinkAlone(world, alerts!, alertValues, n, timeoutMs)));
       }
     }
+    if (phases.has("limits") || phases.has("pipeline") || phases.has("latency")) await warm(sameAlerts);
     if (phases.has("limits")) {
-      await attempt("plain _bulk", async () => {
-        // The alerts of the rules stage when it ran, else the same events' own alerts built here.
-        const values = alertValues.length ? alertValues : await ownAlerts(world, opts, exp);
-        result.limits.push(await plainBulk(world, values));
-      });
+      // The alerts of the rules stage when it ran, else the same events' own alerts built here.
+      await attempt("plain _bulk", async () => void result.limits.push(await plainBulk(world, await sameAlerts())));
     }
     if (phases.has("pipeline")) {
       for (const n of counts) await attempt(`pipeline ×${n}`, async () => stage(await pipeline(world, raw, n, opts.events, result, timeoutMs)));
@@ -485,30 +496,53 @@ async function ownAlerts(world: BenchWorld, opts: BenchOptions, exp: Expectation
   return out;
 }
 
-/** The limit of the sink: the same alert documents, 1,000 per `_bulk`, one client, one request at a time, into a bench index with the sink's template. */
-async function plainBulk(world: BenchWorld, alerts: Alert[]): Promise<Throughput> {
-  const prefix = `${world.run}-bulk`;
-  await world.prepareIndices(prefix);
-  const index = `${prefix}-${new Date().toISOString().slice(0, 10).replaceAll("-", ".")}`;
-  // Serialized before timing: the limit is Elasticsearch's, not JSON.stringify's.
+/** The alerts as `_bulk` bodies of 1,000 `index` operations each, into `index`. */
+function bulkBodies(alerts: Alert[], index: string): string[] {
   const bodies: string[] = [];
   for (let i = 0; i < alerts.length; i += 1000) {
     bodies.push(alerts.slice(i, i + 1000).map((a) => `${JSON.stringify({ index: { _index: index, _id: a.id } })}\n${JSON.stringify(alertDocument(a))}\n`).join(""));
   }
-  const send = async (client: BenchWorld["es"], list: string[]) => {
-    const started = performance.now();
-    let errors = 0;
-    for (const body of list) {
-      const res = (await client.transport.request({ method: "POST", path: "/_bulk", bulkBody: body })) as { errors: boolean; items: Array<{ index?: { error?: unknown } }> };
-      if (res.errors) errors += res.items.filter((it) => it.index?.error).length;
-    }
-    return { wallMs: performance.now() - started, errors };
-  };
-  const { value: { wallMs, errors }, usage } = await withUsage(() => send(world.esProxied, bodies));
+  return bodies;
+}
+
+/** Sends the bodies one request at a time; the wall clock and the items Elasticsearch refused. */
+async function sendBulks(client: BenchWorld["es"], bodies: string[]): Promise<{ wallMs: number; errors: number }> {
+  const started = performance.now();
+  let errors = 0;
+  for (const body of bodies) {
+    const res = (await client.transport.request({ method: "POST", path: "/_bulk", bulkBody: body })) as { errors: boolean; items: Array<{ index?: { error?: unknown } }> };
+    if (res.errors) errors += res.items.filter((it) => it.index?.error).length;
+  }
+  return { wallMs: performance.now() - started, errors };
+}
+
+const dailyIndex = (prefix: string) => `${prefix}-${new Date().toISOString().slice(0, 10).replaceAll("-", ".")}`;
+
+/**
+ * The same documents indexed once, unmeasured, before the first phase that
+ * writes to Elasticsearch: a JVM that has not indexed yet compiles its
+ * indexing code on the first thousands of documents, and that cost (3× the
+ * CPU per document of a warm run, measured) would land on whichever phase
+ * came first.
+ */
+async function warmUpElasticsearch(world: BenchWorld, alerts: Alert[]): Promise<void> {
+  const prefix = `${world.run}-warmup`;
+  await world.prepareIndices(prefix);
+  await sendBulks(world.es, bulkBodies(alerts, dailyIndex(prefix)));
+}
+
+/** The limit of the sink: the same alert documents, 1,000 per `_bulk`, one client, one request at a time, into a bench index with the sink's template. */
+async function plainBulk(world: BenchWorld, alerts: Alert[]): Promise<Throughput> {
+  const prefix = `${world.run}-bulk`;
+  await world.prepareIndices(prefix);
+  const index = dailyIndex(prefix);
+  // Serialized before timing: the limit is Elasticsearch's, not JSON.stringify's.
+  const bodies = bulkBodies(alerts, index);
+  const { value: { wallMs, errors }, usage } = await withUsage(() => sendBulks(world.esProxied, bodies));
   // The same requests straight to Elasticsearch, into an index of their own: what the proxy's hop costs.
   const directPrefix = `${world.run}-bulkdirect`;
   await world.prepareIndices(directPrefix);
-  const direct = await send(world.es, bodies.map((b) => b.replaceAll(`"_index":"${index}"`, `"_index":"${directPrefix}${index.slice(prefix.length)}"`)));
+  const direct = await sendBulks(world.es, bulkBodies(alerts, dailyIndex(directPrefix)));
   const t = await esThroughput(world, "plain _bulk", 1, prefix, alerts.length, usage, alerts.map((a) => a.id), "docs/s");
   const wall = (alerts.length * 1000) / wallMs;
   // One request only (a tiny run): no span between answers, the wall clock is the rate.
