@@ -26,6 +26,8 @@ export interface StageOptions<In, Out> {
   partitionsConsumedConcurrently?: number;
   /** A partition's share of one fetch (the batch consumer's maxBytesPerPartition): with the concurrency, what one round holds in memory. */
   fetchPartitionBytes?: number;
+  /** The shortest time from the start of one round to the next fetch (the batch consumer's lingerMs). */
+  lingerMs?: number;
   /**
    * Upper bound of one produce request. A stage's output can be larger than
    * its input (a decoded record is 2-3 times its raw one), and one request
@@ -126,6 +128,9 @@ export async function sendRecords(producer: Producer | SessionProducer, records:
 /** The default of StageOptions.partitionsConsumedConcurrently: more than the partitions one member usually has. */
 export const STAGE_CONCURRENCY = 16;
 
+/** The default linger of every consuming stage (DECODER_LINGER, RULES_LINGER, SINK_LINGER): see BatchConsumerOptions.lingerMs. */
+export const STAGE_LINGER = "30ms";
+
 /**
  * consume -> pure transform -> produce, as one consumer-group member, a fetch
  * at a time: the partition batches of a fetch form one round (coalesce),
@@ -147,6 +152,7 @@ export function createStage<In, Out>(opts: StageOptions<In, Out>): BatchConsumer
     logger,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? STAGE_CONCURRENCY,
     ...(opts.fetchPartitionBytes !== undefined ? { maxBytesPerPartition: opts.fetchPartitionBytes } : {}),
+    ...(opts.lingerMs !== undefined ? { lingerMs: opts.lingerMs } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
     handleBatch: (records, { signal }) => handleRound(records, signal),
   });

@@ -1,6 +1,7 @@
 import type { DecodedEvent, DockerEvent } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
 import {
+  duration,
   ConfigError,
   int,
   kafkaSettings,
@@ -14,7 +15,7 @@ import {
   type RuntimeSettings,
 } from "@dockwatch/config";
 import { RecordError } from "@dockwatch/errors";
-import { STAGE_CONCURRENCY, createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
+import { STAGE_CONCURRENCY, STAGE_LINGER, createPipelineClients, createSessionProducer, createStage } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import {
   DEFAULT_BOUNDS,
@@ -50,6 +51,8 @@ export interface DecoderConfig {
   concurrency: number;
   /** DECODER_FETCH_PARTITION_BYTES: a partition's share of one fetch (memory against requests per record). */
   fetchPartitionBytes: number;
+  /** DECODER_LINGER: the shortest time from one round to the next fetch, so a trickle of events shares rounds. */
+  lingerMs: number;
   /** DECODER_RETRY_INITIAL_DELAY, DECODER_RETRY_MAX_DELAY, DECODER_UNKNOWN_ERROR_ATTEMPTS. */
   retry: RetrySettings;
 }
@@ -62,6 +65,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
       DECODER_CONSUMER_GROUP: str(GROUPS.decoder),
       DECODER_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64),
       DECODER_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600),
+      DECODER_LINGER: duration(STAGE_LINGER),
       DECODER_MAX_FIELD_BYTES: int(DEFAULT_BOUNDS.fieldBytes, 64, 10_485_760),
       DECODER_MAX_MAP_BYTES: int(DEFAULT_BOUNDS.mapBytes, 1_024, 104_857_600),
       DECODER_MAX_TEXT_BYTES: int(DEFAULT_BOUNDS.textBytes, 1_024, 104_857_600),
@@ -85,6 +89,7 @@ export function loadDecoderConfig(env: Env): DecoderConfig {
     groupId: v.DECODER_CONSUMER_GROUP,
     concurrency: v.DECODER_CONCURRENCY,
     fetchPartitionBytes: v.DECODER_FETCH_PARTITION_BYTES,
+    lingerMs: v.DECODER_LINGER,
     redactor,
     redactPatterns,
     retry: retrySettings(env, "DECODER"),
@@ -123,6 +128,7 @@ export function startDecoder(config: DecoderConfig, logger: Logger): Promise<Run
     inputTopic: topics.raw,
     partitionsConsumedConcurrently: config.concurrency,
     fetchPartitionBytes: config.fetchPartitionBytes,
+    lingerMs: config.lingerMs,
     logger,
     metrics,
     retry: config.retry,

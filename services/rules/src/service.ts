@@ -1,6 +1,7 @@
 import type { Alert, CorrelationState, DecodedEvent } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS, alertDocument } from "@dockwatch/contracts";
 import {
+  duration,
   identitySettings,
   int,
   kafkaSettings,
@@ -12,7 +13,7 @@ import {
   type KafkaSettings,
   type RuntimeSettings,
 } from "@dockwatch/config";
-import { STAGE_CONCURRENCY, createPipelineClients, createSessionProducer, createStage, type SourceRecord } from "@dockwatch/kafka";
+import { STAGE_CONCURRENCY, STAGE_LINGER, createPipelineClients, createSessionProducer, createStage, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Logger, type RunningService } from "@dockwatch/runtime";
 import { randomUUID } from "node:crypto";
 import { isRetryable } from "@dockwatch/errors";
@@ -44,10 +45,14 @@ export interface RulesConfig {
   concurrency: number;
   /** RULES_FETCH_PARTITION_BYTES: a partition's share of one fetch (memory against requests per record). */
   fetchPartitionBytes: number;
+  /** RULES_LINGER: the shortest time from one round to the next fetch, so a trickle of events shares rounds. */
+  lingerMs: number;
 }
 
 export function loadRulesConfig(env: Env): RulesConfig {
-  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules), RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64), RULES_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600) }, env);
+  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules), RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64), RULES_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600), RULES_LINGER: duration(STAGE_LINGER) },
+    env,
+  );
   return {
     kafka: kafkaSettings(env, "rules"),
     runtime: runtimeSettings(env, HEALTH_PORTS.rules),
@@ -57,6 +62,7 @@ export function loadRulesConfig(env: Env): RulesConfig {
     groupId: v.RULES_CONSUMER_GROUP,
     concurrency: v.RULES_CONCURRENCY,
     fetchPartitionBytes: v.RULES_FETCH_PARTITION_BYTES,
+    lingerMs: v.RULES_LINGER,
   };
 }
 
@@ -143,6 +149,7 @@ export async function startRules(config: RulesConfig, logger: Logger): Promise<R
     inputTopic: topics.decoded,
     partitionsConsumedConcurrently: config.concurrency,
     fetchPartitionBytes: config.fetchPartitionBytes,
+    lingerMs: config.lingerMs,
     logger,
     metrics,
     logic: {

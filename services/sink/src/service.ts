@@ -20,7 +20,7 @@ import {
 import { CodecError, type Codec } from "@dockwatch/codec";
 import { ElasticsearchError, classifyWriteFailure, createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
 import { DependencyError, classify, errorCode } from "@dockwatch/errors";
-import { coalesce, createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
+import { STAGE_LINGER, coalesce, createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
@@ -43,6 +43,8 @@ export interface SinkConfig {
   bulkMaxBytes: number;
   /** Longest wait for a fetch to fill before a smaller batch is indexed (SINK_FLUSH_INTERVAL). */
   flushIntervalMs: number;
+  /** The shortest time from one round to the next fetch, so a trickle of alerts shares a `_bulk` (SINK_LINGER). */
+  lingerMs: number;
   /** Bytes of one Kafka fetch: the memory the sink holds while Elasticsearch is down (SINK_FETCH_MAX_BYTES). */
   fetchMaxBytes: number;
   /** `_bulk` requests in flight at once (SINK_BULK_IN_FLIGHT). */
@@ -68,6 +70,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
       SINK_BULK_MAX_DOCS: int(1000, 1, 100_000),
       SINK_BULK_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
       SINK_FLUSH_INTERVAL: duration("1s"),
+      SINK_LINGER: duration(STAGE_LINGER),
       SINK_FETCH_MAX_BYTES: int(10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       SINK_CONCURRENCY: int(16, 1, 64),
       SINK_BULK_IN_FLIGHT: int(2, 1, 16),
@@ -88,6 +91,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
     bulkMaxDocs: v.SINK_BULK_MAX_DOCS,
     bulkMaxBytes: v.SINK_BULK_MAX_BYTES,
     flushIntervalMs: v.SINK_FLUSH_INTERVAL,
+    lingerMs: v.SINK_LINGER,
     fetchMaxBytes: v.SINK_FETCH_MAX_BYTES,
     concurrency: v.SINK_CONCURRENCY,
     bulkInFlight: v.SINK_BULK_IN_FLIGHT,
@@ -209,6 +213,7 @@ export function startSink(config: SinkConfig, logger: Logger): Promise<RunningSe
     logger,
     partitionsConsumedConcurrently: config.concurrency,
     maxWaitTimeInMs: config.flushIntervalMs,
+    lingerMs: config.lingerMs,
     maxBytes: config.fetchMaxBytes,
     retry: config.retry,
     handleBatch: (records, { signal }) => indexCoalesced(records, signal),

@@ -375,6 +375,55 @@ describe("stage runner on the real Kafka", () => {
     }
   });
 
+  it("lingers: records that trickle in while a round's linger runs share the next round (one produce), none lost", async () => {
+    const topics = { input: `${run}.linger.in`, output: `${run}.linger.out`, groupId: `${run}-linger` };
+    const admin = clients.kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic: topics.input, numPartitions: 1 }, { topic: topics.output, numPartitions: 1 }], { durability: settings.durability });
+    await admin.disconnect();
+    const sends: number[] = [];
+    const watched = {
+      ...clients.producer,
+      sendBatch: (batch: Parameters<typeof clients.producer.sendBatch>[0]) => {
+        sends.push(batch.topicMessages!.reduce((n, t) => n + t.messages.length, 0));
+        return clients.producer.sendBatch(batch);
+      },
+    };
+    const stage = createStage<Raw, Raw>({
+      kafka: clients.kafka,
+      producer: watched,
+      groupId: topics.groupId,
+      inputTopic: topics.input,
+      logger,
+      // Far longer than producing the trickle below takes, so the test does not hang on the machine's speed.
+      lingerMs: 3_000,
+      logic: {
+        stage: "test",
+        outputTopic: topics.output,
+        dlqTopic: settings.topics.dlq,
+        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
+        transform: (raw, record) => [{ key: record.key, value: raw }],
+        encode: (v) => clients.codec.encode("DockerEvent", v),
+      },
+    });
+    const producer = createProducer(clients.kafka);
+    await producer.connect();
+    const one = (i: number) => producer.send({ topic: topics.input, acks: -1, messages: [{ key: "k", value: clients.codec.encode("DockerEvent", rawEvent(`t-${i}`, BigInt(i))) }] });
+    await stage.start();
+    try {
+      await one(0);
+      await waitFor("the first record's round", async () => sends.length === 1);
+      // Ten records, one send each, while the first round's linger runs: without it each would be a round of its own.
+      for (let i = 1; i <= 10; i++) await one(i);
+      const out = await readAll(clients.kafka, topics.output, 11);
+      assert.equal(out.length, 11, "every record once");
+      assert.deepEqual(sends, [1, 10], "the trickle went out as one round");
+    } finally {
+      await producer.disconnect();
+      await stage.stop();
+    }
+  });
+
   it("ensureTopics is idempotent", async () => {
     const admin = clients.kafka.admin();
     await admin.connect();
