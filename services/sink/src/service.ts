@@ -20,7 +20,7 @@ import {
 import { CodecError, type Codec } from "@dockwatch/codec";
 import { ElasticsearchError, classifyWriteFailure, createElasticsearchClient, esCall } from "@dockwatch/elasticsearch";
 import { DependencyError, classify, errorCode } from "@dockwatch/errors";
-import { STAGE_LINGER, coalesce, createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
+import { IDLE_FETCH_WAIT_MS, STAGE_LINGER, coalesce, createBatchConsumer, createPipelineClients, deadLetter, sendRecords, type OutputRecord, type SourceRecord } from "@dockwatch/kafka";
 import { Metrics, startService, type Component, type Logger, type RunningService } from "@dockwatch/runtime";
 import { SpanKind, contextFromHeaders, startSpan } from "@dockwatch/telemetry";
 import type { Client } from "@elastic/elasticsearch";
@@ -41,7 +41,12 @@ export interface SinkConfig {
   bulkMaxDocs: number;
   /** NDJSON bytes per `_bulk` request, about (SINK_BULK_MAX_BYTES). */
   bulkMaxBytes: number;
-  /** Longest wait for a fetch to fill before a smaller batch is indexed (SINK_FLUSH_INTERVAL). */
+  /**
+   * How long the broker may hold a fetch while no alert is there (kafkajs
+   * maxWaitTimeInMs; SINK_FLUSH_INTERVAL): a fetch returns as soon as one
+   * alert is, so this is what an idle stop waits for at most, not a batching
+   * delay (that is SINK_LINGER).
+   */
   flushIntervalMs: number;
   /** The shortest time from one round to the next fetch, so a trickle of alerts shares a `_bulk` (SINK_LINGER). */
   lingerMs: number;
@@ -69,7 +74,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
       ES_STARTUP_TIMEOUT: duration("2m"),
       SINK_BULK_MAX_DOCS: int(1000, 1, 100_000),
       SINK_BULK_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-      SINK_FLUSH_INTERVAL: duration("1s"),
+      SINK_FLUSH_INTERVAL: duration(`${IDLE_FETCH_WAIT_MS}ms`),
       SINK_LINGER: duration(STAGE_LINGER),
       SINK_FETCH_MAX_BYTES: int(10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       SINK_CONCURRENCY: int(16, 1, 64),

@@ -7,7 +7,7 @@ describe("loadSinkConfig", () => {
     const c = loadSinkConfig({});
     assert.equal(c.bulkMaxDocs, 1000);
     assert.equal(c.bulkMaxBytes, 5 * 1024 * 1024);
-    assert.equal(c.flushIntervalMs, 1000);
+    assert.equal(c.flushIntervalMs, 500);
     assert.equal(c.concurrency, 16);
     assert.equal(c.retentionDays, 0, "retention is off by default");
     assert.equal(c.retentionCheckIntervalMs, 3_600_000);
