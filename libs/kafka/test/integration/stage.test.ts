@@ -6,7 +6,7 @@ import { DependencyError, RecordError } from "@dockwatch/errors";
 import { createLogger } from "@dockwatch/runtime";
 import { startTelemetry, type Telemetry } from "@dockwatch/telemetry";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
-import type { KafkaMessage } from "kafkajs";
+import type { KafkaMessage, Message } from "kafkajs";
 import { DLQ_HEADERS, KafkaSchemaStore, createKafka, createPipelineClients, createProducer, createSessionProducer, createStage, ensureTopics } from "../../src/index.js";
 
 // The stage runner against the real local Kafka: good records flow, bad ones
@@ -313,6 +313,33 @@ describe("stage runner on the real Kafka", () => {
     }
   });
 
+  /** A stage copying `input` to `output` (DockerEvent as it is), its producer watched: `onSend` gets the records of each send. */
+  function copyingStage(t: { input: string; output: string; groupId: string }, onSend: (messages: Message[]) => void, extra: { lingerMs?: number } = {}) {
+    const watched = {
+      ...clients.producer,
+      sendBatch: (batch: Parameters<typeof clients.producer.sendBatch>[0]) => {
+        onSend(batch.topicMessages!.flatMap((tm) => tm.messages));
+        return clients.producer.sendBatch(batch);
+      },
+    };
+    return createStage<Raw, Raw>({
+      kafka: clients.kafka,
+      producer: watched,
+      groupId: t.groupId,
+      inputTopic: t.input,
+      logger,
+      ...extra,
+      logic: {
+        stage: "test",
+        outputTopic: t.output,
+        dlqTopic: settings.topics.dlq,
+        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
+        transform: (raw, record) => [{ key: record.key, value: raw }],
+        encode: (v) => clients.codec.encode("DockerEvent", v),
+      },
+    });
+  }
+
   it("handles the partitions of a fetch as one round: one produce for several partitions, each partition in order and committed", async () => {
     const topics = { input: `${run}.round.in`, output: `${run}.round.out`, groupId: `${run}-round` };
     const keys = ["k0", "k1", "k2", "k3"];
@@ -331,28 +358,7 @@ describe("stage runner on the real Kafka", () => {
     await producer.disconnect();
     // The stage's producer, watched: which keys each send carried.
     const sends: string[][] = [];
-    const watched = {
-      ...clients.producer,
-      sendBatch: (batch: Parameters<typeof clients.producer.sendBatch>[0]) => {
-        sends.push([...new Set(batch.topicMessages!.flatMap((t) => t.messages.map((m) => String(m.key))))]);
-        return clients.producer.sendBatch(batch);
-      },
-    };
-    const stage = createStage<Raw, Raw>({
-      kafka: clients.kafka,
-      producer: watched,
-      groupId: topics.groupId,
-      inputTopic: topics.input,
-      logger,
-      logic: {
-        stage: "test",
-        outputTopic: topics.output,
-        dlqTopic: settings.topics.dlq,
-        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
-        transform: (raw, record) => [{ key: record.key, value: raw }],
-        encode: (v) => clients.codec.encode("DockerEvent", v),
-      },
-    });
+    const stage = copyingStage(topics, (messages) => sends.push([...new Set(messages.map((m) => String(m.key)))]));
     await stage.start();
     try {
       const out = await readAll(clients.kafka, topics.output, keys.length * perKey);
@@ -382,30 +388,8 @@ describe("stage runner on the real Kafka", () => {
     await ensureTopics(admin, [{ topic: topics.input, numPartitions: 1 }, { topic: topics.output, numPartitions: 1 }], { durability: settings.durability });
     await admin.disconnect();
     const sends: number[] = [];
-    const watched = {
-      ...clients.producer,
-      sendBatch: (batch: Parameters<typeof clients.producer.sendBatch>[0]) => {
-        sends.push(batch.topicMessages!.reduce((n, t) => n + t.messages.length, 0));
-        return clients.producer.sendBatch(batch);
-      },
-    };
-    const stage = createStage<Raw, Raw>({
-      kafka: clients.kafka,
-      producer: watched,
-      groupId: topics.groupId,
-      inputTopic: topics.input,
-      logger,
-      // Far longer than producing the trickle below takes, so the test does not hang on the machine's speed.
-      lingerMs: 3_000,
-      logic: {
-        stage: "test",
-        outputTopic: topics.output,
-        dlqTopic: settings.topics.dlq,
-        decode: (b) => clients.codec.decode<Raw>("DockerEvent", b),
-        transform: (raw, record) => [{ key: record.key, value: raw }],
-        encode: (v) => clients.codec.encode("DockerEvent", v),
-      },
-    });
+    // Far longer than producing the trickle below takes, so the test does not hang on the machine's speed.
+    const stage = copyingStage(topics, (messages) => sends.push(messages.length), { lingerMs: 3_000 });
     const producer = createProducer(clients.kafka);
     await producer.connect();
     const one = (i: number) => producer.send({ topic: topics.input, acks: -1, messages: [{ key: "k", value: clients.codec.encode("DockerEvent", rawEvent(`t-${i}`, BigInt(i))) }] });
