@@ -1,8 +1,8 @@
 import type { DecodedEvent, DockerEvent } from "@dockwatch/contracts";
 import { GROUPS, HEALTH_PORTS } from "@dockwatch/contracts";
 import {
-  duration,
   ConfigError,
+  duration,
   int,
   kafkaSettings,
   parseEnv,

@@ -50,7 +50,13 @@ export interface RulesConfig {
 }
 
 export function loadRulesConfig(env: Env): RulesConfig {
-  const v = parseEnv({ RULES_CONSUMER_GROUP: str(GROUPS.rules), RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64), RULES_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600), RULES_LINGER: duration(STAGE_LINGER) },
+  const v = parseEnv(
+    {
+      RULES_CONSUMER_GROUP: str(GROUPS.rules),
+      RULES_CONCURRENCY: int(STAGE_CONCURRENCY, 1, 64),
+      RULES_FETCH_PARTITION_BYTES: int(1_048_576, 16_384, 104_857_600),
+      RULES_LINGER: duration(STAGE_LINGER),
+    },
     env,
   );
   return {
