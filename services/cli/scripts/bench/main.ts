@@ -68,6 +68,11 @@ on the run's own topics, groups, Redis prefix and indices:
              again idle; ms to exit, and each stage's committed offsets
              (the code of npm run measure:shutdown -w services/cli)
 
+Before the first phase that writes to Elasticsearch, the same alert
+documents are indexed once, unmeasured: a JVM that has not indexed yet spends
+several times the CPU per document while it compiles, and that would land on
+whichever phase came first.
+
 Writes <report-dir>/bench.md, bench.json and bench-services.log (the services'
 output); with --cpu-prof also <report-dir>/prof/<phase>/<process>.cpuprofile
 and a Profiles section (self time by place and the top functions of each
