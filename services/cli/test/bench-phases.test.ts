@@ -120,4 +120,37 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.ok(md.includes("| decoder ×1 | 300 | 50 | 0 | 10 | 360 | 5,556 | 5,000 | 0.90 |"), md);
     assert.ok(md.includes("| decoder ×1 | kafka (shared) | – | – | – | 0.5 | 50 |"), "a shared process by its CPU over the phase only");
   });
+
+  it("says for each missed target why, from the run's own figures: CPU-bound or waiting, memory held before any load or added by it", () => {
+    const stage = (name: string, perSecond: number, ratio: number, workCpuSeconds: number, rss: { peak: number; ready: number }): Throughput => ({
+      name,
+      instances: 1,
+      input: 10_000,
+      output: 10_000,
+      perSecond,
+      outputPerSecond: perSecond,
+      unit: "events/s",
+      spanMs: 1000,
+      ratio,
+      usage: [{ service: `${name}#0`, peakRssMB: rss.peak, readyRssMB: rss.ready, cpuSeconds: workCpuSeconds + 1, workCpuSeconds }],
+    });
+    const r: BenchResult = {
+      ...emptyResult(["stages", "pipeline"]),
+      stages: [
+        // 4 CPU s for 10,000 events: 400 µs each, 2 cores allow 5,000/s; 0.6× asks for 9,000/s.
+        stage("pipeline", 3_000, 0.2, 4, { peak: 140, ready: 100 }),
+        // 1 CPU s: 100 µs each, 20,000/s allowed; 0.5× asks for 6,250/s.
+        stage("decoder", 5_000, 0.4, 1, { peak: 230, ready: 120 }),
+        stage("sink", 5_000, 0.9, 1, { peak: 280, ready: 160 }),
+      ],
+    };
+    const why = (prefix: string) => targets(r, 2).find((t) => t.target.startsWith(prefix))!.why;
+    assert.match(why("whole pipeline")!, /^CPU-bound here: at 400 µs .* 2 cores allow 5,000 records\/s .* needs 9,000\/s, at most 222 µs per record/);
+    assert.match(why("decoder alone")!, /^2 cores would allow 20,000 records\/s at 100 µs .* it ran at 0\.25× of that, so part of the time it waited/);
+    assert.equal(why("sink alone"), undefined, "a met target needs no why");
+    assert.match(why("decoder ≤ 150 MB")!, /^120 MB when ready, .*; 110 MB more under load/);
+    assert.match(why("sink ≤ 150 MB")!, /^160 MB when ready, .*: over 150 MB before the first record; 120 MB more under load/);
+    assert.equal(targets(r).find((t) => t.target.startsWith("whole pipeline"))!.why, undefined, "without the cores, no bound to say it against");
+    assert.ok(reportMarkdown(r, SETTING).includes("| whole pipeline ≥ 0.6× the plain _bulk | 0.20× (3,000 vs 15,000) | **missed** | CPU-bound here:"));
+  });
 });
