@@ -1,8 +1,9 @@
 import type { Alert } from "@dockwatch/contracts";
-import { createPipelineClients, type PipelineClients } from "@dockwatch/kafka";
+import { createKafka, createPipelineClients, type PipelineClients } from "@dockwatch/kafka";
 import type { Logger } from "@dockwatch/runtime";
 import type { Client } from "@elastic/elasticsearch";
-import { infra } from "@dockwatch/test-helpers";
+import { infra, unique, waitFor } from "@dockwatch/test-helpers";
+import type { KafkaMessage } from "kafkajs";
 import { loadSinkConfig, type SinkConfig } from "../../src/index.js";
 
 export interface AlertSpec {
@@ -123,4 +124,22 @@ export function sinkTestbed<X extends Record<string, string>>(run: string, logge
 export async function removeIndices(es: Client, config: SinkConfig): Promise<void> {
   await es.indices.delete({ index: config.indices.pattern, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
   await es.indices.deleteIndexTemplate({ name: config.indices.template }).catch(() => undefined);
+}
+
+/**
+ * The testbed's dead letters, read from the start of its DLQ by a group of
+ * their own: every one seen by the time at least `count` arrived.
+ */
+export async function deadLetters(config: SinkConfig, logger: Logger, count: number, what: string): Promise<KafkaMessage[]> {
+  const consumer = createKafka(config.kafka, logger).consumer({ groupId: unique("dlq-reader") });
+  const dead: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: config.kafka.topics.dlq, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void dead.push(message) });
+    await waitFor(what, async () => dead.length >= count);
+    return dead;
+  } finally {
+    await consumer.disconnect();
+  }
 }

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
-import { DLQ_HEADERS, createKafka } from "@dockwatch/kafka";
+import { DLQ_HEADERS } from "@dockwatch/kafka";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
-import type { KafkaMessage } from "kafkajs";
 import { startSink } from "../../src/index.js";
-import { makeAlert, removeIndices, sinkTestbed } from "./fixtures.js";
+import { deadLetters, makeAlert, removeIndices, sinkTestbed } from "./fixtures.js";
 
 // Nothing on the alerts topic can stall the sink: each hostile message below
 // goes to the DLQ with a reason, and the alert produced after all of them is
@@ -58,17 +57,7 @@ describe("hostile messages on the alerts topic (real Kafka and Elasticsearch)", 
       return res.count === 1;
     });
 
-    const kafka = createKafka(config.kafka, logger);
-    const consumer = kafka.consumer({ groupId: unique("dlq-reader") });
-    const dead: KafkaMessage[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: env.TOPIC_DLQ, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void dead.push(message) });
-    try {
-      await waitFor("every hostile message dead-lettered", async () => dead.length >= hostile.length);
-    } finally {
-      await consumer.disconnect();
-    }
+    const dead = await deadLetters(config, logger, hostile.length, "every hostile message dead-lettered");
     assert.equal(dead.length, hostile.length, "one dead letter per hostile message");
     hostile.forEach(([what, value], i) => {
       const letter = dead.find((m) => m.value!.equals(value));

@@ -3,12 +3,11 @@ import { after, before, describe, it } from "node:test";
 import type { Alert } from "@dockwatch/contracts";
 import { REPLAY_HEADER, alertDocument } from "@dockwatch/contracts";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
-import { DLQ_HEADERS, createKafka } from "@dockwatch/kafka";
+import { DLQ_HEADERS } from "@dockwatch/kafka";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
-import type { KafkaMessage } from "kafkajs";
 import { startSink } from "../../src/index.js";
-import { removeIndices, sinkTestbed } from "./fixtures.js";
+import { deadLetters, removeIndices, sinkTestbed } from "./fixtures.js";
 
 // The sink against the real Kafka and the real Elasticsearch: redelivered
 // alerts are absorbed, a changed alert from `dockwatch replay` (its header)
@@ -97,14 +96,7 @@ describe("sink on the real Kafka and Elasticsearch", () => {
     });
     await waitFor("the good alert indexed", async () => (await count()) === 4);
 
-    const kafka = createKafka(config.kafka, logger);
-    const consumer = kafka.consumer({ groupId: unique("dlq-reader") });
-    const dead: KafkaMessage[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: env.TOPIC_DLQ, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void dead.push(message) });
-    await waitFor("the dead letter", async () => dead.length >= 1);
-    await consumer.disconnect();
+    const dead = await deadLetters(config, logger, 1, "the dead letter");
     assert.equal(dead.length, 1);
     assert.equal(String(dead[0]!.headers?.[DLQ_HEADERS.stage]), "sink");
     assert.equal(String(dead[0]!.headers?.[DLQ_HEADERS.reason]), "es-rejected");

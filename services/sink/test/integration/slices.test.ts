@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { alertDocument } from "@dockwatch/contracts";
 import { createLogger, type RunningService } from "@dockwatch/runtime";
-import { DLQ_HEADERS, createKafka } from "@dockwatch/kafka";
+import { DLQ_HEADERS } from "@dockwatch/kafka";
 import { infra, unique, waitFor } from "@dockwatch/test-helpers";
 import { Client } from "@elastic/elasticsearch";
-import type { KafkaMessage } from "kafkajs";
 import { startSink } from "../../src/index.js";
-import { makeAlert, removeIndices, sinkTestbed } from "./fixtures.js";
+import { deadLetters, makeAlert, removeIndices, sinkTestbed } from "./fixtures.js";
 
 // A round larger than one `_bulk`: the sink indexes it a slice of
 // SINK_BULK_MAX_DOCS at a time with SINK_BULK_IN_FLIGHT requests in flight
@@ -21,8 +20,7 @@ describe("sink: a round of many `_bulk` slices, two in flight", () => {
   const { env, config, clients } = sinkTestbed(run, logger, { SINK_BULK_MAX_DOCS: "7", SINK_BULK_IN_FLIGHT: "2" });
   const es = new Client({ node: infra.elasticsearchUrl });
   let sink: RunningService | undefined;
-  const kafka = createKafka(config.kafka, logger);
-  const admin = kafka.admin();
+  const admin = clients.kafka.admin();
 
   before(async () => {
     for (const c of clients.components) await c.start();
@@ -63,13 +61,7 @@ describe("sink: a round of many `_bulk` slices, two in flight", () => {
     const ids = (await es.search({ index: config.indices.alias, size: 100, _source: ["id"], query: { term: { "dockwatch.ruleset": run } } })).hits.hits.map((h) => (h._source as { id: string }).id);
     assert.deepEqual(ids.sort(), Array.from({ length: 60 }, (_, n) => n).filter((n) => n !== 20 && n !== 40).map((n) => `${run}-${n}`).sort());
 
-    const consumer = kafka.consumer({ groupId: unique("dlq-reader") });
-    const dead: KafkaMessage[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: env.TOPIC_DLQ, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void dead.push(message) });
-    await waitFor("two dead letters", async () => dead.length >= 2);
-    await consumer.disconnect();
+    const dead = await deadLetters(config, logger, 2, "two dead letters");
     assert.equal(dead.length, 2);
     const reasonOf = (value: Buffer) => String(dead.find((m) => m.value!.equals(value))?.headers?.[DLQ_HEADERS.reason]);
     assert.equal(reasonOf(values[20]!), "es-rejected", "the refused alert, with its original bytes");
