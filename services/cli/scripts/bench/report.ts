@@ -28,10 +28,10 @@ export interface RecordCost {
   all: number;
 }
 
-export function recordCost(t: Throughput): RecordCost | undefined {
-  if (!t.input) return undefined;
-  const per = (select: (u: Usage) => boolean) => (t.usage.filter(select).reduce((sum, u) => sum + u.workCpuSeconds, 0) * 1e6) / t.input;
-  const shared = (name: string) => (t.usage.some((u) => u.shared && u.service === name) ? per((u) => u.shared === true && u.service === name) : undefined);
+export function recordCost(usage: Usage[], input: number): RecordCost | undefined {
+  if (!input) return undefined;
+  const per = (select: (u: Usage) => boolean) => (usage.filter(select).reduce((sum, u) => sum + u.workCpuSeconds, 0) * 1e6) / input;
+  const shared = (name: string) => (usage.some((u) => u.shared && u.service === name) ? per((u) => u.shared === true && u.service === name) : undefined);
   const own = per((u) => !u.shared);
   const [kafka, es, redis] = [shared("kafka"), shared("elasticsearch"), shared("redis")];
   const all = own + (kafka ?? 0) + (es ?? 0) + (redis ?? 0);
@@ -50,7 +50,7 @@ const costParts = (c: RecordCost) =>
  * on something (its profile says on what).
  */
 function throughputWhy(s: Throughput, needed: number, cpus: number): string | undefined {
-  const cost = recordCost(s);
+  const cost = recordCost(s.usage, s.input);
   if (!cost || s.perSecond === undefined) return undefined;
   const bound = (cpus * 1e6) / cost.all;
   const spend = `${cost.all.toFixed(0)} µs of CPU per record all told (${costParts(cost)})`;
@@ -64,8 +64,7 @@ const n0 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 
 const r2 = (v: number | undefined) => (v === undefined ? "–" : `${v.toFixed(2)}×`);
 const ms = (v: number | undefined) => (v === undefined ? "–" : `${v.toFixed(1)}`);
 
-/** The issue's targets (issue 13, deliverable 2) against the run's figures. */
-/** The targets of issue 13 against this run; `cpus`, the machine's cores, lets a missed one say why. */
+/** The issue's targets (issue 13, deliverable 2) against the run's figures; `cpus`, the machine's cores, lets a missed one say why. */
 export function targets(r: BenchResult, cpus?: number): Target[] {
   const one = (name: string) => r.stages.find((s) => s.name === name && s.instances === 1);
   const ratioTarget = (name: string, min: number, against: string): Target => {
@@ -91,7 +90,7 @@ export function targets(r: BenchResult, cpus?: number): Target[] {
   const latencyTarget: Target = { target: `p99 event → alert indexed ≤ 100 ms at ${r.options.latencyRate.toLocaleString("en")} events/s`, figure: p99 === undefined ? "not measured" : `${ms(p99)} ms`, status: p99 === undefined ? "not measured" : p99 <= 100 ? "met" : "missed" };
   if (latencyTarget.status === "missed" && cpus && lat && lat.seconds + lat.warmupSeconds > 0) {
     const busy = lat.usage.reduce((sum, u) => sum + u.workCpuSeconds, 0) / (lat.seconds + lat.warmupSeconds);
-    const cost = recordCost({ name: "latency", instances: 1, input: lat.injected, output: lat.alerts, unit: "events/s", spanMs: 0, usage: lat.usage });
+    const cost = recordCost(lat.usage, lat.injected);
     latencyTarget.why = `at this rate the services, Kafka, Elasticsearch and Redis kept about ${busy.toFixed(1)} of the ${cpus} cores busy${cost ? ` (${cost.all.toFixed(0)} µs per event: ${costParts(cost)})` : ""}; each hop (fetch, process, acks=all produce, commit, then a \`_bulk\`) queues for CPU, and the tail is that queueing (the 5-second windows below)`;
   }
   out.push(latencyTarget);
@@ -262,7 +261,7 @@ export function whereTheTimeGoes(r: BenchResult, s: Setting): string[] {
   L.push("| phase | dockwatch µs/record | Kafka µs/record | Elasticsearch µs/record | Redis µs/record | all µs/record | bound (records/s) | measured (records/s) | measured / bound |", "|---|---|---|---|---|---|---|---|---|");
   const rows = [...r.limits.filter((t) => t.usage.length > 0), ...[...r.stages].sort((a, b) => order(a) - order(b))];
   for (const t of rows) {
-    const cost = recordCost(t);
+    const cost = recordCost(t.usage, t.input);
     if (!cost || t.perSecond === undefined) continue;
     const { own, kafka, es, redis, all } = cost;
     const bound = (s.machine.cpus * 1e6) / all;
