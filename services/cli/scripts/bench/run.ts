@@ -164,18 +164,20 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
     let decoded: string | undefined;
     let alerts: string | undefined;
     let alertValues: Alert[] = [];
+    // The alerts of the rules stage when it ran, else the same events' own alerts built here, once.
+    let own: Promise<Alert[]> | undefined;
+    const sameAlerts = async () => (alertValues.length ? alertValues : (own ??= ownAlerts(world, opts, exp)));
     let warmed = false;
     /** Elasticsearch warmed up once, before the first phase that writes to it (warmUpElasticsearch). */
-    const warm = async (values: () => Alert[] | Promise<Alert[]>) => {
+    const warm = async () => {
       if (warmed) return;
       warmed = true;
       await attempt("Elasticsearch warm-up", async () => {
-        const docs = await values();
+        const docs = await sameAlerts();
         await warmUpElasticsearch(world, docs);
         log(`Elasticsearch warmed up with ${fmt(docs.length)} documents (not measured)`);
       });
     };
-    const sameAlerts = () => (alertValues.length ? alertValues : ownAlerts(world, opts, exp));
     if (phases.has("stages")) {
       for (const n of counts) {
         await attempt(`decoder ×${n}`, async () => {
@@ -195,15 +197,14 @@ export async function runBench(opts: BenchOptions, log: Log, run = unique("bench
           }
         });
       }
-      if (alerts) await warm(sameAlerts);
+      if (alerts) await warm();
       for (const n of counts) {
         if (!alerts) break;
         await attempt(`sink ×${n}`, async () => stage(await sinkAlone(world, alerts!, alertValues, n, timeoutMs)));
       }
     }
-    if (phases.has("limits") || phases.has("pipeline") || phases.has("latency")) await warm(sameAlerts);
+    if (phases.has("limits") || phases.has("pipeline") || phases.has("latency")) await warm();
     if (phases.has("limits")) {
-      // The alerts of the rules stage when it ran, else the same events' own alerts built here.
       await attempt("plain _bulk", async () => void result.limits.push(await plainBulk(world, await sameAlerts())));
     }
     if (phases.has("pipeline")) {
