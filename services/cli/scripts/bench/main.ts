@@ -68,6 +68,11 @@ on the run's own topics, groups, Redis prefix and indices:
              again idle; ms to exit, and each stage's committed offsets
              (the code of npm run measure:shutdown -w services/cli)
 
+A stage, pipeline or scale phase reads a copy of its input that the bench
+holds back, in one open Kafka transaction, until every instance of the phase
+has joined its group: no instance starts alone, and "RSS at ready" is from
+before any record.
+
 Before the first phase that writes to Elasticsearch, the same alert
 documents are indexed once, unmeasured: a JVM that has not indexed yet spends
 several times the CPU per document while it compiles, and that would land on

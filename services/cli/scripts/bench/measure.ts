@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@elastic/elasticsearch";
-import type { Admin, Kafka } from "kafkajs";
+import type { Admin, IHeaders, Kafka } from "kafkajs";
 
 let ticks: number | undefined;
 /** Clock ticks per second of /proc/<pid>/stat (getconf CLK_TCK; 100 on Linux almost always). */
@@ -106,9 +106,11 @@ export interface TopicRecord {
   timestampMs: number;
   key: Buffer | null;
   value: Buffer | null;
+  /** Kept with the values (keepValues). */
+  headers?: IHeaders;
 }
 
-/** Every record of `topic` (its current end), read with a throwaway group; `keepValues` false keeps only the timestamps. */
+/** Every record of `topic` (its current end), read with a throwaway group; `keepValues` false keeps only the timestamps (and the partitions). */
 export async function readTopic(kafka: Kafka, topic: string, group: string, keepValues: boolean, timeoutMs = 300_000): Promise<TopicRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -125,7 +127,7 @@ export async function readTopic(kafka: Kafka, topic: string, group: string, keep
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            out.push({ partition: batch.partition, timestampMs: Number(m.timestamp), key: keepValues ? m.key : null, value: keepValues ? m.value : null });
+            out.push(keepValues ? { partition: batch.partition, timestampMs: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} } : { partition: batch.partition, timestampMs: Number(m.timestamp), key: null, value: null });
           }
           if (out.length >= expected) {
             clearTimeout(timer);

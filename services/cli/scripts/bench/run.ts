@@ -14,6 +14,7 @@ import { expectedAlerts, expectedOfDecoded, type Expectation } from "../chaos/wo
 import { collectorPhase, type CollectorResult } from "./collector.js";
 import { shutdownPhase, type ShutdownResult } from "./ctrl-c.js";
 import { FixtureFleet } from "./fixtures.js";
+import { holdInput, type HeldInput } from "./gate.js";
 import { Fleet, mix, type FleetRecord } from "./fleet.js";
 import { repoRoot } from "../../src/paths.js";
 import { ackedRate, indexedIds, latencyWindows, percentiles, rateOf, readTopic, sharedCpu, sharedUsage, topicEnd, type LatencySample, type Percentiles } from "./measure.js";
@@ -369,13 +370,30 @@ async function kafkaPerf(world: BenchWorld, records: number, recordBytes: number
   ];
 }
 
+/**
+ * Runs a phase of `n` instances on a copy of `source` held back until all of
+ * them have joined (gate.ts): a ×N row measures N instances, and a process's
+ * "ready" figures are from before it saw any record.
+ */
+async function heldPhase<T>(world: BenchWorld, source: string, tag: string, phase: (input: HeldInput) => Promise<T>): Promise<T> {
+  const held = await holdInput(world.clients.kafka, world.admin, source, await world.topic(`${tag}.held`), `${world.run}-${tag}-held`);
+  try {
+    return await phase(held);
+  } finally {
+    await held.abort();
+  }
+}
+
 async function decoderAlone(world: BenchWorld, raw: string, n: number, events: number, timeoutMs: number) {
   const tag = `decoder${n}`;
   const out = await world.topic(`${tag}.decoded`);
   const group = `${world.run}-${tag}`;
-  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "decoder" as const, label: `decoder#${i}`, env: { TOPIC_RAW: raw, TOPIC_DECODED: out, DECODER_CONSUMER_GROUP: group } })), `decoder ×${n}`);
-  await world.drained(group, raw, inst, `decoder ×${n}`, timeoutMs);
-  const usage = await world.stop(inst);
+  const usage = await heldPhase(world, raw, tag, async (input) => {
+    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "decoder" as const, label: `decoder#${i}`, env: { TOPIC_RAW: input.topic, TOPIC_DECODED: out, DECODER_CONSUMER_GROUP: group } })), `decoder ×${n}`);
+    await input.release([{ groupId: group, members: n }], timeoutMs);
+    await world.drained(group, input.topic, inst, `decoder ×${n}`, timeoutMs, input.records);
+    return world.stop(inst);
+  });
   const recs = await readTopic(world.clients.kafka, out, `${group}-read`, false);
   const dlq = await topicEnd(world.admin, world.env.TOPIC_DLQ!);
   const { perSecond, spanMs } = rateOf(recs.length, recs.map((r) => r.timestampMs));
@@ -433,9 +451,12 @@ async function rulesAlone(world: BenchWorld, decoded: string, n: number, events:
   const tag = `rules${n}`;
   const out = await world.topic(`${tag}.alerts`);
   const group = `${world.run}-${tag}`;
-  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "rules" as const, label: `rules#${i}`, env: { TOPIC_DECODED: decoded, TOPIC_ALERTS: out, RULES_CONSUMER_GROUP: group, REDIS_KEY_PREFIX: `${world.run}:${tag}:` } })), `rules ×${n}`);
-  await world.drained(group, decoded, inst, `rules ×${n}`, timeoutMs);
-  const usage = await world.stop(inst);
+  const usage = await heldPhase(world, decoded, tag, async (input) => {
+    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "rules" as const, label: `rules#${i}`, env: { TOPIC_DECODED: input.topic, TOPIC_ALERTS: out, RULES_CONSUMER_GROUP: group, REDIS_KEY_PREFIX: `${world.run}:${tag}:` } })), `rules ×${n}`);
+    await input.release([{ groupId: group, members: n }], timeoutMs);
+    await world.drained(group, input.topic, inst, `rules ×${n}`, timeoutMs, input.records);
+    return world.stop(inst);
+  });
   const { values, times } = await alertsOf(world, out, `${group}-read`);
   const byId = new Map(values.map((a) => [a.id, a.rule.groups]));
   const { perSecond, spanMs } = rateOf(events, times);
@@ -459,9 +480,12 @@ async function sinkAlone(world: BenchWorld, alerts: string, values: Alert[], n: 
   const prefix = `${world.run}-${tag}`;
   world.track(prefix);
   const group = `${world.run}-${tag}`;
-  const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "sink" as const, label: `sink#${i}`, env: { TOPIC_ALERTS: alerts, SINK_CONSUMER_GROUP: group, SINK_INDEX_PREFIX: prefix } })), `sink ×${n}`);
-  await world.drained(group, alerts, inst, `sink ×${n}`, timeoutMs);
-  const usage = await world.stop(inst);
+  const usage = await heldPhase(world, alerts, tag, async (input) => {
+    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "sink" as const, label: `sink#${i}`, env: { TOPIC_ALERTS: input.topic, SINK_CONSUMER_GROUP: group, SINK_INDEX_PREFIX: prefix } })), `sink ×${n}`);
+    await input.release([{ groupId: group, members: n }], timeoutMs);
+    await world.drained(group, input.topic, inst, `sink ×${n}`, timeoutMs, input.records);
+    return world.stop(inst);
+  });
   return esThroughput(world, "sink", n, prefix, values.length, usage, values.map((a) => a.id));
 }
 
@@ -559,14 +583,17 @@ async function pipeline(world: BenchWorld, raw: string, n: number, events: numbe
   const decoded = await world.topic(`${tag}.decoded`);
   const alerts = await world.topic(`${tag}.alerts`);
   const groups = { decoder: `${world.run}-${tag}-decoder`, rules: `${world.run}-${tag}-rules`, sink: `${world.run}-${tag}-sink` };
-  const env = { TOPIC_RAW: raw, TOPIC_DECODED: decoded, TOPIC_ALERTS: alerts, DECODER_CONSUMER_GROUP: groups.decoder, RULES_CONSUMER_GROUP: groups.rules, SINK_CONSUMER_GROUP: groups.sink, SINK_INDEX_PREFIX: prefix, REDIS_KEY_PREFIX: `${world.run}:${tag}:` };
-  const specs = (["sink", "rules", "decoder"] as const).flatMap((name) => Array.from({ length: n }, (_, i) => ({ name, label: `${name}#${i}`, env })));
-  const inst = await world.start(specs, `pipeline ×${n}`);
-  // Upstream first: once the decoder committed everything, all it produced is in `decoded`, and so on.
-  await world.drained(groups.decoder, raw, inst, `pipeline ×${n} (decoder)`, timeoutMs);
-  await world.drained(groups.rules, decoded, inst, `pipeline ×${n} (rules)`, timeoutMs);
-  await world.drained(groups.sink, alerts, inst, `pipeline ×${n} (sink)`, timeoutMs);
-  const usage = await world.stop(inst);
+  const usage = await heldPhase(world, raw, tag, async (input) => {
+    const env = { TOPIC_RAW: input.topic, TOPIC_DECODED: decoded, TOPIC_ALERTS: alerts, DECODER_CONSUMER_GROUP: groups.decoder, RULES_CONSUMER_GROUP: groups.rules, SINK_CONSUMER_GROUP: groups.sink, SINK_INDEX_PREFIX: prefix, REDIS_KEY_PREFIX: `${world.run}:${tag}:` };
+    const specs = (["sink", "rules", "decoder"] as const).flatMap((name) => Array.from({ length: n }, (_, i) => ({ name, label: `${name}#${i}`, env })));
+    const inst = await world.start(specs, `pipeline ×${n}`);
+    await input.release(Object.values(groups).map((groupId) => ({ groupId, members: n })), timeoutMs);
+    // Upstream first: once the decoder committed everything, all it produced is in `decoded`, and so on.
+    await world.drained(groups.decoder, input.topic, inst, `pipeline ×${n} (decoder)`, timeoutMs, input.records);
+    await world.drained(groups.rules, decoded, inst, `pipeline ×${n} (rules)`, timeoutMs);
+    await world.drained(groups.sink, alerts, inst, `pipeline ×${n} (sink)`, timeoutMs);
+    return world.stop(inst);
+  });
   const { values } = await alertsOf(world, alerts, `${world.run}-${tag}-read`);
   const t = await esThroughput(world, "pipeline", n, prefix, events, usage, values.map((a) => a.id), "events/s");
   const ids = await indexedIds(world.es, `${prefix}-*`);

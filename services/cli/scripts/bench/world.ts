@@ -123,8 +123,8 @@ export interface BenchWorld {
   defer(fn: () => Promise<void>): void;
   /** Peak RSS and CPU of each, then SIGTERM to all at once. */
   stop(instances: Instance[]): Promise<Usage[]>;
-  /** Polls until the group committed every record of `topic`; throws when a service exits or the timeout passes. */
-  drained(group: string, topic: string, instances: Instance[], what: string, timeoutMs: number): Promise<void>;
+  /** Polls until the group committed every record of `topic` (or `records` of them: a held input's, gate.ts); throws when a service exits or the timeout passes. */
+  drained(group: string, topic: string, instances: Instance[], what: string, timeoutMs: number, records?: number): Promise<void>;
   /** The sink's index template (as a sink installs it) for `<prefix>-*` with alias `<prefix>`; returns the pattern. */
   prepareIndices(prefix: string): Promise<string>;
   /** True once close() began (an interrupted run): no phase starts anything more. */
@@ -225,17 +225,18 @@ export async function openWorld(run: string, log: Log, wopts: WorldOptions = {})
       for (const i of instances) if (i.profile) profiles.push(readProfile(wopts.profileDir!, i.profile.phase, i.label, i.profile.file));
       return usage;
     },
-    async drained(group, topic, instances, what, timeoutMs) {
+    async drained(group, topic, instances, what, timeoutMs, records) {
       const deadline = Date.now() + timeoutMs;
       let lastLog = Date.now();
       for (;;) {
         const gone = instances.find((i) => i.process.child.exitCode !== null || i.process.child.signalCode !== null);
         if (gone) throw new Error(`${gone.label} exited during ${what}\n${output.slice(-20).join("\n")}`);
         const p = await groupProgress(admin, group, topic);
-        if (p.end > 0 && p.committed >= p.end) return;
-        if (Date.now() > deadline) throw new Error(`${what}: ${p.committed} of ${p.end} records of ${topic} committed by ${group} within ${timeoutMs / 1000} s\n${output.slice(-20).join("\n")}`);
+        const end = records ?? p.end;
+        if (end > 0 && p.committed >= end) return;
+        if (Date.now() > deadline) throw new Error(`${what}: ${p.committed} of ${end} records of ${topic} committed by ${group} within ${timeoutMs / 1000} s\n${output.slice(-20).join("\n")}`);
         if (Date.now() - lastLog >= 5000) {
-          log(`${what}: ${p.committed.toLocaleString("en")} / ${p.end.toLocaleString("en")} records of ${topic.slice(run.length + 1)} done`);
+          log(`${what}: ${p.committed.toLocaleString("en")} / ${end.toLocaleString("en")} records of ${topic.slice(run.length + 1)} done`);
           lastLog = Date.now();
         }
         await new Promise((r) => setTimeout(r, 250));
