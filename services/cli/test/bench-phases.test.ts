@@ -5,7 +5,7 @@ import { decodeEvent } from "@dockwatch/docker-event";
 import { eventKey } from "../scripts/bench/collector.js";
 import { checkBusy, checkIdle } from "../scripts/bench/ctrl-c.js";
 import { FixtureFleet, fixtureLines, retimed } from "../scripts/bench/fixtures.js";
-import { reportMarkdown, targets } from "../scripts/bench/report.js";
+import { reportMarkdown, scaleRows, targets } from "../scripts/bench/report.js";
 import type { Usage } from "../scripts/bench/world.js";
 import type { BenchResult, Throughput } from "../scripts/bench/run.js";
 import type { GroupPosition } from "../scripts/shutdown.js";
@@ -152,5 +152,45 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.match(why("sink ≤ 150 MB")!, /^160 MB when ready, .*: over 150 MB before the first record; 120 MB more under load/);
     assert.equal(targets(r).find((t) => t.target.startsWith("whole pipeline"))!.why, undefined, "without the cores, no bound to say it against");
     assert.ok(reportMarkdown(r, SETTING).includes("| whole pipeline ≥ 0.6× the plain _bulk | 0.20× (3,000 vs 15,000) | **missed** | CPU-bound here:"));
+  });
+
+  it("says what a second instance bought: the rates side by side, and CPU-bound or waiting by how much of the cores' bound one instance used", () => {
+    const t = (name: string, instances: number, perSecond: number, workCpuSeconds: number): Throughput => ({
+      name,
+      instances,
+      input: 10_000,
+      output: 10_000,
+      perSecond,
+      unit: "events/s",
+      spanMs: 1000,
+      usage: Array.from({ length: instances }, (_, i) => ({ service: `${name}#${i}`, peakRssMB: 100, cpuSeconds: workCpuSeconds / instances, workCpuSeconds: workCpuSeconds / instances })),
+    });
+    const r: BenchResult = {
+      ...emptyResult(["stages", "scale"]),
+      stages: [
+        // Rules: 1 CPU s for 10,000 = 100 µs, 20,000/s allowed, ran 5,000 (0.25): waiting; two ran 9,000 at 120 µs (0.54).
+        t("rules", 2, 9_000, 1.2),
+        t("rules", 1, 5_000, 1),
+        // Pipeline: 4 CPU s = 400 µs, 5,000/s allowed, ran 4,500 (0.90): CPU-bound; two ran 4,000 at 500 µs.
+        t("pipeline", 1, 4_500, 4),
+        t("pipeline", 2, 4_000, 5),
+        // Sink without a ×2 row: nothing to compare.
+        t("sink", 1, 3_000, 1),
+      ],
+    };
+    const rows = scaleRows(r, 2);
+    assert.deepEqual(
+      rows.map((x) => [x.name, x.instances, x.speedup.toFixed(2), x.oneOfBound.toFixed(2), x.manyOfBound.toFixed(2)]),
+      [
+        ["rules", 2, "1.80", "0.25", "0.54"],
+        ["pipeline", 2, "0.89", "0.90", "1.00"],
+      ],
+    );
+    assert.match(rows[0]!.why, /^one instance used 0\.25 of what 2 cores allow \(the rest it waited on its round trips\); 2 used 0\.54 \(CPU per record 100 → 120 µs/);
+    assert.match(rows[1]!.why, /^one instance already used 0\.90 of what 2 cores allow: CPU-bound here, so more instances share the same cores \(CPU per record 400 → 500 µs/);
+    const md = reportMarkdown(r, SETTING);
+    assert.ok(md.includes("## Scale out"));
+    assert.ok(md.includes("| rules | 5,000 | 9,000 (×2) | 1.80 | 0.25 | 0.54 | one instance used"), md);
+    assert.ok(!reportMarkdown({ ...r, stages: r.stages.filter((x) => x.instances === 1) }, SETTING).includes("## Scale out"), "no section without a ×N row");
   });
 });

@@ -182,6 +182,7 @@ export function reportMarkdown(r: BenchResult, s: Setting): string {
   L.push(...collectorSection(r));
   L.push(...shutdownSection(r));
   L.push(...whereTheTimeGoes(r, s));
+  L.push(...scaleSection(r, s));
   L.push(...profilesSection(r));
   if (r.problems.length) {
     L.push("## Problems", "");
@@ -268,6 +269,56 @@ export function whereTheTimeGoes(r: BenchResult, s: Setting): string[] {
     const cell = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(0));
     L.push(`| ${r.limits.includes(t) ? t.name : `${t.name} ×${t.instances}`} | ${own.toFixed(0)} | ${cell(kafka)} | ${cell(es)} | ${cell(redis)} | ${all.toFixed(0)} | ${n0(bound)} | ${n0(t.perSecond)} | ${(t.perSecond / bound).toFixed(2)} |`);
   }
+  L.push("");
+  return L;
+}
+
+export interface ScaleRow {
+  name: string;
+  instances: number;
+  one: number;
+  many: number;
+  /** Rate of N instances over one. */
+  speedup: number;
+  /** Measured / bound of each (see whereTheTimeGoes): how much of the cores each used. */
+  oneOfBound: number;
+  manyOfBound: number;
+  why: string;
+}
+
+/**
+ * What N instances of a stage bought over one, from the same run: the rates,
+ * and why, by how much of the cores' bound each used. One instance near its
+ * bound was CPU-bound here: more instances can only share the same cores (and
+ * add their own per-round cost). One far below it waited on its round trips,
+ * and a second instance fills those waits.
+ */
+export function scaleRows(r: BenchResult, cpus: number): ScaleRow[] {
+  const rows: ScaleRow[] = [];
+  for (const many of r.stages) {
+    if (many.instances < 2) continue;
+    const one = r.stages.find((t) => t.name === many.name && t.instances === 1);
+    const [c1, cN] = [one && recordCost(one.usage, one.input), recordCost(many.usage, many.input)];
+    if (!one || !c1 || !cN || !one.perSecond || !many.perSecond) continue;
+    const oneOfBound = one.perSecond / ((cpus * 1e6) / c1.all);
+    const manyOfBound = many.perSecond / ((cpus * 1e6) / cN.all);
+    const speedup = many.perSecond / one.perSecond;
+    const cost = `CPU per record ${c1.all.toFixed(0)} → ${cN.all.toFixed(0)} µs all told`;
+    const why =
+      oneOfBound >= 0.85
+        ? `one instance already used ${oneOfBound.toFixed(2)} of what ${cpus} cores allow: CPU-bound here, so more instances share the same cores (${cost})`
+        : `one instance used ${oneOfBound.toFixed(2)} of what ${cpus} cores allow (the rest it waited on its round trips); ${many.instances} used ${manyOfBound.toFixed(2)} (${cost})`;
+    rows.push({ name: many.name, instances: many.instances, one: one.perSecond, many: many.perSecond, speedup, oneOfBound, manyOfBound, why });
+  }
+  return rows.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+}
+
+function scaleSection(r: BenchResult, s: Setting): string[] {
+  const rows = scaleRows(r, s.machine.cpus);
+  if (rows.length === 0) return [];
+  const L = ["## Scale out", "", `What more instances of each service bought in this run (the scale phase: the same input, held until every instance joined), on ${s.machine.cpus} cores that Kafka, Elasticsearch and Redis share. "of bound" as in Where the time goes.`, ""];
+  L.push("| stage | ×1 | ×N | ×N / ×1 | ×1 of bound | ×N of bound | why |", "|---|---|---|---|---|---|---|");
+  for (const x of rows) L.push(`| ${x.name} | ${n0(x.one)} | ${n0(x.many)} (×${x.instances}) | ${x.speedup.toFixed(2)} | ${x.oneOfBound.toFixed(2)} | ${x.manyOfBound.toFixed(2)} | ${x.why} |`);
   L.push("");
   return L;
 }
