@@ -1,6 +1,7 @@
 // One bench run: the same fleet data through the limits (kafkajs
 // passthrough, Kafka's perf tools, a plain _bulk of the same alert
-// documents), each stage alone on a pre-filled topic, the whole pipeline,
+// documents), each stage alone on a pre-filled topic (a copy of it held
+// back until the stage's instances joined: gate.ts), the whole pipeline,
 // latency at a steady rate, the same stages and pipeline with N instances
 // each, the real collector on the real engine (collector.ts) and Ctrl-C on
 // `dockwatch up` (ctrl-c.ts); with --cpu-prof, a V8 CPU profile of every
