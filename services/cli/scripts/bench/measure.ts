@@ -127,7 +127,8 @@ export async function readTopic(kafka: Kafka, topic: string, group: string, keep
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            out.push(keepValues ? { partition: batch.partition, timestampMs: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} } : { partition: batch.partition, timestampMs: Number(m.timestamp), key: null, value: null });
+            const kept = keepValues ? { key: m.key, value: m.value, headers: m.headers ?? {} } : { key: null, value: null };
+            out.push({ partition: batch.partition, timestampMs: Number(m.timestamp), ...kept });
           }
           if (out.length >= expected) {
             clearTimeout(timer);

@@ -38,6 +38,9 @@ export function recordCost(usage: Usage[], input: number): RecordCost | undefine
   return all > 0 ? { own, kafka, es, redis, all } : undefined;
 }
 
+/** The records/s `cpus` cores allow at this CPU per record: a phase's bound (Where the time goes). */
+const cpuBound = (c: RecordCost, cpus: number) => (cpus * 1e6) / c.all;
+
 const costParts = (c: RecordCost) =>
   [`dockwatch ${c.own.toFixed(0)}`, c.kafka !== undefined ? `Kafka ${c.kafka.toFixed(0)}` : "", c.es !== undefined ? `Elasticsearch ${c.es.toFixed(0)}` : "", c.redis !== undefined ? `Redis ${c.redis.toFixed(0)}` : ""]
     .filter(Boolean)
@@ -52,7 +55,7 @@ const costParts = (c: RecordCost) =>
 function throughputWhy(s: Throughput, needed: number, cpus: number): string | undefined {
   const cost = recordCost(s.usage, s.input);
   if (!cost || s.perSecond === undefined) return undefined;
-  const bound = (cpus * 1e6) / cost.all;
+  const bound = cpuBound(cost, cpus);
   const spend = `${cost.all.toFixed(0)} µs of CPU per record all told (${costParts(cost)})`;
   if (needed > bound) {
     return `CPU-bound here: at ${spend} ${cpus} cores allow ${n0(bound)} records/s (measured ${r2(s.perSecond / bound)} of that); the target needs ${n0(needed)}/s, at most ${((cpus * 1e6) / needed).toFixed(0)} µs per record on this machine`;
@@ -265,7 +268,7 @@ export function whereTheTimeGoes(r: BenchResult, s: Setting): string[] {
     const cost = recordCost(t.usage, t.input);
     if (!cost || t.perSecond === undefined) continue;
     const { own, kafka, es, redis, all } = cost;
-    const bound = (s.machine.cpus * 1e6) / all;
+    const bound = cpuBound(cost, s.machine.cpus);
     const cell = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(0));
     L.push(`| ${r.limits.includes(t) ? t.name : `${t.name} ×${t.instances}`} | ${own.toFixed(0)} | ${cell(kafka)} | ${cell(es)} | ${cell(redis)} | ${all.toFixed(0)} | ${n0(bound)} | ${n0(t.perSecond)} | ${(t.perSecond / bound).toFixed(2)} |`);
   }
@@ -300,8 +303,8 @@ export function scaleRows(r: BenchResult, cpus: number): ScaleRow[] {
     const one = r.stages.find((t) => t.name === many.name && t.instances === 1);
     const [c1, cN] = [one && recordCost(one.usage, one.input), recordCost(many.usage, many.input)];
     if (!one || !c1 || !cN || !one.perSecond || !many.perSecond) continue;
-    const oneOfBound = one.perSecond / ((cpus * 1e6) / c1.all);
-    const manyOfBound = many.perSecond / ((cpus * 1e6) / cN.all);
+    const oneOfBound = one.perSecond / cpuBound(c1, cpus);
+    const manyOfBound = many.perSecond / cpuBound(cN, cpus);
     const speedup = many.perSecond / one.perSecond;
     const cost = `CPU per record ${c1.all.toFixed(0)} → ${cN.all.toFixed(0)} µs all told`;
     const why =
