@@ -121,7 +121,7 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.ok(md.includes("| decoder ×1 | kafka (shared) | – | – | – | 0.5 | 50 |"), "a shared process by its CPU over the phase only");
   });
 
-  it("says for each missed target why, from the run's own figures: CPU-bound or waiting, memory held before any load or added by it", () => {
+  it("says for each missed target why, from the run's own figures: CPU-bound, bound by its JavaScript thread or waiting, memory held before any load or added by it", () => {
     const stage = (name: string, perSecond: number, ratio: number, workCpuSeconds: number, rss: { peak: number; ready: number }): Throughput => ({
       name,
       instances: 1,
@@ -142,11 +142,14 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
         // 1 CPU s: 100 µs each, 20,000/s allowed; 0.5× asks for 6,250/s.
         stage("decoder", 5_000, 0.4, 1, { peak: 230, ready: 120 }),
         stage("sink", 5_000, 0.9, 1, { peak: 280, ready: 160 }),
+        // 3 CPU s: 300 µs each, 6,667/s allowed; 0.4× asks for 5,333/s; at 4,000/s its process kept 1.2 cores busy.
+        stage("rules", 4_000, 0.3, 3, { peak: 140, ready: 100 }),
       ],
     };
     const why = (prefix: string) => targets(r, 2).find((t) => t.target.startsWith(prefix))!.why;
     assert.match(why("whole pipeline")!, /^CPU-bound here: at 400 µs .* 2 cores allow 5,000 records\/s .* needs 9,000\/s, at most 222 µs per record/);
     assert.match(why("decoder alone")!, /^2 cores would allow 20,000 records\/s at 100 µs .* it ran at 0\.25× of that, so part of the time it waited/);
+    assert.match(why("rules alone")!, /^2 cores would allow 6,667 records\/s at 300 µs .* it ran at 0\.60× of that, but each instance's process kept 1\.20 cores busy, its one JavaScript thread .*: bound by that thread/);
     assert.equal(why("sink alone"), undefined, "a met target needs no why");
     assert.match(why("decoder ≤ 150 MB")!, /^120 MB when ready, .*; 110 MB more under load/);
     assert.match(why("sink ≤ 150 MB")!, /^160 MB when ready, .*: over 150 MB before the first record; 120 MB more under load/);
@@ -154,7 +157,7 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.ok(reportMarkdown(r, SETTING).includes("| whole pipeline ≥ 0.6× the plain _bulk | 0.20× (3,000 vs 15,000) | **missed** | CPU-bound here:"));
   });
 
-  it("says what a second instance bought: the rates side by side, and CPU-bound or waiting by how much of the cores' bound one instance used", () => {
+  it("says what a second instance bought: the rates side by side, and CPU-bound, bound by its thread or waiting, by how much of the cores' bound one instance used", () => {
     const t = (name: string, instances: number, perSecond: number, workCpuSeconds: number): Throughput => ({
       name,
       instances,
@@ -174,6 +177,9 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
         // Pipeline: 4 CPU s = 400 µs, 5,000/s allowed, ran 4,500 (0.90): CPU-bound; two ran 4,000 at 500 µs.
         t("pipeline", 1, 4_500, 4),
         t("pipeline", 2, 4_000, 5),
+        // Decoder: 2.4 CPU s = 240 µs, 8,333/s allowed, ran 5,000 (0.60) with its process at 1.2 cores: bound by its thread.
+        t("decoder", 1, 5_000, 2.4),
+        t("decoder", 2, 6_000, 2.8),
         // Sink without a ×2 row: nothing to compare.
         t("sink", 1, 3_000, 1),
       ],
@@ -182,10 +188,13 @@ describe("bench collector and Ctrl-C phases (pure parts)", () => {
     assert.deepEqual(
       rows.map((x) => [x.name, x.instances, x.speedup.toFixed(2), x.oneOfBound.toFixed(2), x.manyOfBound.toFixed(2)]),
       [
+        ["decoder", 2, "1.20", "0.60", "0.84"],
         ["rules", 2, "1.80", "0.25", "0.54"],
         ["pipeline", 2, "0.89", "0.90", "1.00"],
       ],
     );
+    const decoder = rows.shift()!;
+    assert.match(decoder.why, /^one instance used 0\.60 of what 2 cores allow \(its process kept 1\.20 cores busy: bound by its one JavaScript thread\); 2 used 0\.84/);
     assert.match(rows[0]!.why, /^one instance used 0\.25 of what 2 cores allow \(the rest it waited on its round trips\); 2 used 0\.54 \(CPU per record 100 → 120 µs/);
     assert.match(rows[1]!.why, /^one instance already used 0\.90 of what 2 cores allow: CPU-bound here, so more instances share the same cores \(CPU per record 400 → 500 µs/);
     const md = reportMarkdown(r, SETTING);

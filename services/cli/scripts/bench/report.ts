@@ -47,10 +47,36 @@ const costParts = (c: RecordCost) =>
     .join(", ");
 
 /**
- * Why a throughput target was missed, from the phase's CPU per record: either
- * the cores cannot give the rate the target needs at this cost (CPU-bound
- * here: only less CPU per record helps), or they could and the stage waited
- * on something (its profile says on what).
+ * The cores one instance of a service's process kept busy over the phase
+ * (its CPU per record times the rate, per instance); undefined for the
+ * pipeline, whose processes are three services.
+ */
+function coresPerInstance(t: Throughput, cost: RecordCost): number | undefined {
+  if (t.name === "pipeline" || t.perSecond === undefined) return undefined;
+  return (cost.own * t.perSecond) / 1e6 / t.instances;
+}
+
+/**
+ * From how many cores of one process's CPU its JavaScript thread counts as
+ * busy throughout. A process's CPU is its one JavaScript thread plus V8's
+ * garbage-collector threads, which work while it works; a process over one
+ * core kept its thread busy nearly all the time (in this machine's profiles,
+ * decoder and rules at 1.36–1.45 cores showed 11–19 % idle over the whole
+ * process, start-up and the wait for the group included). Below the cores'
+ * bound, such a stage is bound by its thread rather than waiting: only less
+ * CPU per record, or another instance on another core, makes it faster.
+ */
+export const THREAD_BOUND_CORES = 1;
+
+const threadBound = (cores: number) =>
+  `each instance's process kept ${cores.toFixed(2)} cores busy, its one JavaScript thread and V8's garbage-collector threads beside it: bound by that thread (--cpu-prof shows its idle share), which the cores' bound does not show; another instance is what uses another core (Scale out)`;
+
+/**
+ * Why a throughput target was missed, from the phase's CPU per record: the
+ * cores cannot give the rate the target needs at this cost (CPU-bound here:
+ * only less CPU per record helps); or the stage's one JavaScript thread was
+ * busy throughout (bound by it: less CPU per record, or another instance);
+ * or neither, and the stage waited on something (its profile says on what).
  */
 function throughputWhy(s: Throughput, needed: number, cpus: number): string | undefined {
   const cost = recordCost(s.usage, s.input);
@@ -60,7 +86,10 @@ function throughputWhy(s: Throughput, needed: number, cpus: number): string | un
   if (needed > bound) {
     return `CPU-bound here: at ${spend} ${cpus} cores allow ${n0(bound)} records/s (measured ${r2(s.perSecond / bound)} of that); the target needs ${n0(needed)}/s, at most ${((cpus * 1e6) / needed).toFixed(0)} µs per record on this machine`;
   }
-  return `${cpus} cores would allow ${n0(bound)} records/s at ${spend}; it ran at ${r2(s.perSecond / bound)} of that, so part of the time it waited on its round trips (fetch, produce or \`_bulk\`, commit; --cpu-prof shows the idle share)`;
+  const allowed = `${cpus} cores would allow ${n0(bound)} records/s at ${spend}; it ran at ${r2(s.perSecond / bound)} of that`;
+  const cores = coresPerInstance(s, cost);
+  if (cores !== undefined && cores >= THREAD_BOUND_CORES) return `${allowed}, but ${threadBound(cores)}`;
+  return `${allowed}, so part of the time it waited on its round trips (fetch, produce or \`_bulk\`, commit; --cpu-prof shows the idle share)`;
 }
 
 const n0 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : Math.round(v).toLocaleString("en"));
@@ -293,8 +322,10 @@ export interface ScaleRow {
  * What N instances of a stage bought over one, from the same run: the rates,
  * and why, by how much of the cores' bound each used. One instance near its
  * bound was CPU-bound here: more instances can only share the same cores (and
- * add their own per-round cost). One far below it waited on its round trips,
- * and a second instance fills those waits.
+ * add their own per-round cost). One far below it either kept its one
+ * JavaScript thread busy (THREAD_BOUND_CORES), and a second instance adds a
+ * thread on another core, or waited on its round trips, and a second
+ * instance fills those waits.
  */
 export function scaleRows(r: BenchResult, cpus: number): ScaleRow[] {
   const rows: ScaleRow[] = [];
@@ -307,10 +338,12 @@ export function scaleRows(r: BenchResult, cpus: number): ScaleRow[] {
     const manyOfBound = many.perSecond / cpuBound(cN, cpus);
     const speedup = many.perSecond / one.perSecond;
     const cost = `CPU per record ${c1.all.toFixed(0)} → ${cN.all.toFixed(0)} µs all told`;
+    const cores = coresPerInstance(one, c1);
+    const rest = cores !== undefined && cores >= THREAD_BOUND_CORES ? `its process kept ${cores.toFixed(2)} cores busy: bound by its one JavaScript thread` : "the rest it waited on its round trips";
     const why =
       oneOfBound >= 0.85
         ? `one instance already used ${oneOfBound.toFixed(2)} of what ${cpus} cores allow: CPU-bound here, so more instances share the same cores (${cost})`
-        : `one instance used ${oneOfBound.toFixed(2)} of what ${cpus} cores allow (the rest it waited on its round trips); ${many.instances} used ${manyOfBound.toFixed(2)} (${cost})`;
+        : `one instance used ${oneOfBound.toFixed(2)} of what ${cpus} cores allow (${rest}); ${many.instances} used ${manyOfBound.toFixed(2)} (${cost})`;
     rows.push({ name: many.name, instances: many.instances, one: one.perSecond, many: many.perSecond, speedup, oneOfBound, manyOfBound, why });
   }
   return rows.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
