@@ -48,12 +48,14 @@ const costParts = (c: RecordCost) =>
 
 /**
  * The cores one instance of a service's process kept busy over the phase
- * (its CPU per record times the rate, per instance); undefined for the
- * pipeline, whose processes are three services.
+ * (its CPU per record times the rate, per instance) when that says it was
+ * bound by its JavaScript thread (THREAD_BOUND_CORES), else undefined; never
+ * for the pipeline, whose processes are three services.
  */
-function coresPerInstance(t: Throughput, cost: RecordCost): number | undefined {
+function threadBoundCores(t: Throughput, cost: RecordCost): number | undefined {
   if (t.name === "pipeline" || t.perSecond === undefined) return undefined;
-  return (cost.own * t.perSecond) / 1e6 / t.instances;
+  const cores = (cost.own * t.perSecond) / 1e6 / t.instances;
+  return cores >= THREAD_BOUND_CORES ? cores : undefined;
 }
 
 /**
@@ -87,8 +89,8 @@ function throughputWhy(s: Throughput, needed: number, cpus: number): string | un
     return `CPU-bound here: at ${spend} ${cpus} cores allow ${n0(bound)} records/s (measured ${r2(s.perSecond / bound)} of that); the target needs ${n0(needed)}/s, at most ${((cpus * 1e6) / needed).toFixed(0)} µs per record on this machine`;
   }
   const allowed = `${cpus} cores would allow ${n0(bound)} records/s at ${spend}; it ran at ${r2(s.perSecond / bound)} of that`;
-  const cores = coresPerInstance(s, cost);
-  if (cores !== undefined && cores >= THREAD_BOUND_CORES) return `${allowed}, but ${threadBound(cores)}`;
+  const cores = threadBoundCores(s, cost);
+  if (cores !== undefined) return `${allowed}, but ${threadBound(cores)}`;
   return `${allowed}, so part of the time it waited on its round trips (fetch, produce or \`_bulk\`, commit; --cpu-prof shows the idle share)`;
 }
 
@@ -338,8 +340,8 @@ export function scaleRows(r: BenchResult, cpus: number): ScaleRow[] {
     const manyOfBound = many.perSecond / cpuBound(cN, cpus);
     const speedup = many.perSecond / one.perSecond;
     const cost = `CPU per record ${c1.all.toFixed(0)} → ${cN.all.toFixed(0)} µs all told`;
-    const cores = coresPerInstance(one, c1);
-    const rest = cores !== undefined && cores >= THREAD_BOUND_CORES ? `its process kept ${cores.toFixed(2)} cores busy: bound by its one JavaScript thread` : "the rest it waited on its round trips";
+    const cores = threadBoundCores(one, c1);
+    const rest = cores !== undefined ? `its process kept ${cores.toFixed(2)} cores busy: bound by its one JavaScript thread` : "the rest it waited on its round trips";
     const why =
       oneOfBound >= 0.85
         ? `one instance already used ${oneOfBound.toFixed(2)} of what ${cpus} cores allow: CPU-bound here, so more instances share the same cores (${cost})`
