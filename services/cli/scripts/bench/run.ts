@@ -385,16 +385,34 @@ async function heldPhase<T>(world: BenchWorld, source: string, tag: string, phas
   }
 }
 
+/**
+ * `n` instances of one service, all in `group`, on a held copy of `source`
+ * (heldPhase): started, released once all joined, drained, stopped. `env`
+ * gets the copy's topic.
+ */
+async function serviceAlone(
+  world: BenchWorld,
+  service: "decoder" | "rules" | "sink",
+  source: string,
+  n: number,
+  group: string,
+  env: (inputTopic: string) => Record<string, string>,
+  timeoutMs: number,
+): Promise<Usage[]> {
+  const what = `${service} ×${n}`;
+  return heldPhase(world, source, `${service}${n}`, async (input) => {
+    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: service, label: `${service}#${i}`, env: env(input.topic) })), what);
+    await input.release([{ groupId: group, members: n }], timeoutMs);
+    await world.drained(group, input.topic, inst, what, timeoutMs, input.records);
+    return world.stop(inst);
+  });
+}
+
 async function decoderAlone(world: BenchWorld, raw: string, n: number, events: number, timeoutMs: number) {
   const tag = `decoder${n}`;
   const out = await world.topic(`${tag}.decoded`);
   const group = `${world.run}-${tag}`;
-  const usage = await heldPhase(world, raw, tag, async (input) => {
-    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "decoder" as const, label: `decoder#${i}`, env: { TOPIC_RAW: input.topic, TOPIC_DECODED: out, DECODER_CONSUMER_GROUP: group } })), `decoder ×${n}`);
-    await input.release([{ groupId: group, members: n }], timeoutMs);
-    await world.drained(group, input.topic, inst, `decoder ×${n}`, timeoutMs, input.records);
-    return world.stop(inst);
-  });
+  const usage = await serviceAlone(world, "decoder", raw, n, group, (topic) => ({ TOPIC_RAW: topic, TOPIC_DECODED: out, DECODER_CONSUMER_GROUP: group }), timeoutMs);
   const recs = await readTopic(world.clients.kafka, out, `${group}-read`, false);
   const dlq = await topicEnd(world.admin, world.env.TOPIC_DLQ!);
   const { perSecond, spanMs } = rateOf(recs.length, recs.map((r) => r.timestampMs));
@@ -452,12 +470,7 @@ async function rulesAlone(world: BenchWorld, decoded: string, n: number, events:
   const tag = `rules${n}`;
   const out = await world.topic(`${tag}.alerts`);
   const group = `${world.run}-${tag}`;
-  const usage = await heldPhase(world, decoded, tag, async (input) => {
-    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "rules" as const, label: `rules#${i}`, env: { TOPIC_DECODED: input.topic, TOPIC_ALERTS: out, RULES_CONSUMER_GROUP: group, REDIS_KEY_PREFIX: `${world.run}:${tag}:` } })), `rules ×${n}`);
-    await input.release([{ groupId: group, members: n }], timeoutMs);
-    await world.drained(group, input.topic, inst, `rules ×${n}`, timeoutMs, input.records);
-    return world.stop(inst);
-  });
+  const usage = await serviceAlone(world, "rules", decoded, n, group, (topic) => ({ TOPIC_DECODED: topic, TOPIC_ALERTS: out, RULES_CONSUMER_GROUP: group, REDIS_KEY_PREFIX: `${world.run}:${tag}:` }), timeoutMs);
   const { values, times } = await alertsOf(world, out, `${group}-read`);
   const byId = new Map(values.map((a) => [a.id, a.rule.groups]));
   const { perSecond, spanMs } = rateOf(events, times);
@@ -481,12 +494,7 @@ async function sinkAlone(world: BenchWorld, alerts: string, values: Alert[], n: 
   const prefix = `${world.run}-${tag}`;
   world.track(prefix);
   const group = `${world.run}-${tag}`;
-  const usage = await heldPhase(world, alerts, tag, async (input) => {
-    const inst = await world.start(Array.from({ length: n }, (_, i) => ({ name: "sink" as const, label: `sink#${i}`, env: { TOPIC_ALERTS: input.topic, SINK_CONSUMER_GROUP: group, SINK_INDEX_PREFIX: prefix } })), `sink ×${n}`);
-    await input.release([{ groupId: group, members: n }], timeoutMs);
-    await world.drained(group, input.topic, inst, `sink ×${n}`, timeoutMs, input.records);
-    return world.stop(inst);
-  });
+  const usage = await serviceAlone(world, "sink", alerts, n, group, (topic) => ({ TOPIC_ALERTS: topic, SINK_CONSUMER_GROUP: group, SINK_INDEX_PREFIX: prefix }), timeoutMs);
   return esThroughput(world, "sink", n, prefix, values.length, usage, values.map((a) => a.id));
 }
 
